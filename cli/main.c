@@ -1,0 +1,43 @@
+/* asr: the command-line front end. Each subcommand lives in its own file. */
+#include <cblas.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage[] =
+    "asr - streaming speech recognition on the CPU, offline\n"
+    "\n"
+    "Usage: asr COMMAND [OPTIONS] [ARGS]\n"
+    "\n"
+    "Commands:\n"
+    "  transcribe FILE...   write the text spoken in audio files (WAV, FLAC, Ogg, ...)\n"
+    "  eval MANIFEST...     word and character error rates against reference transcripts\n"
+    "\n"
+    "Run 'asr COMMAND --help' for the options of a command.\n"
+    "Options: -h, --help  this text;  --version  the version.\n"
+    "\n"
+    "Example:\n"
+    "  asr transcribe samples/*.wav\n";
+
+int main(int argc, char **argv) {
+    /* One stream, one core: OpenBLAS's own threads only fight with ours. */
+    openblas_set_num_threads(1);
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        fputs(usage, stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(cmd, "--version")) {
+        puts("asr 0.1.0");
+        return EXIT_OK;
+    }
+    if (!strcmp(cmd, "transcribe")) return cmd_transcribe(argc - 1, argv + 1);
+    if (!strcmp(cmd, "eval")) return cmd_eval(argc - 1, argv + 1);
+    fprintf(stderr, "asr: unknown command '%s' (see 'asr --help')\n", cmd);
+    return EXIT_USAGE;
+}

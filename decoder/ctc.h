@@ -1,0 +1,57 @@
+/* The CTC searches behind asr_decoder (internal). Both take log-probabilities
+ * that the caller has already validated and report hypotheses as character
+ * sequences; decoder.c turns those into words. */
+#ifndef ASR_CTC_H
+#define ASR_CTC_H
+
+#include <stddef.h>
+
+#include "asr.h"
+
+/* One emitted symbol of a hypothesis (never the blank; spaces included). */
+typedef struct {
+    int sym;
+    int start;     /* frame where it was emitted */
+    int end;       /* one past the last frame of its run */
+    float logprob; /* its log-prob at start */
+} asr_ctc_char;
+
+typedef struct {
+    asr_ctc_char *v;
+    size_t n, cap;
+} asr_ctc_chars;
+
+asr_status asr_ctc_chars_push(asr_ctc_chars *c, asr_ctc_char ch);
+void asr_ctc_chars_free(asr_ctc_chars *c);
+
+/* Both searches: _accept consumes n_frames rows of vocab_size log-probs and
+ * appends to stable the characters that became final, always up to and
+ * including a space; _tail replaces *tail with the best hypothesis after the
+ * stable characters. */
+
+typedef struct asr_ctc_greedy asr_ctc_greedy;
+
+asr_ctc_greedy *asr_ctc_greedy_new(int vocab_size, int space);
+void asr_ctc_greedy_free(asr_ctc_greedy *g);
+void asr_ctc_greedy_reset(asr_ctc_greedy *g);
+asr_status asr_ctc_greedy_accept(asr_ctc_greedy *g, const float *logprobs, size_t n_frames,
+                                 asr_ctc_chars *stable);
+asr_status asr_ctc_greedy_tail(const asr_ctc_greedy *g, asr_ctc_chars *tail);
+
+typedef struct asr_ctc_beam asr_ctc_beam;
+
+/* A word boundary of the best beam this many frames old becomes stable:
+ * beams that disagree with it are dropped. */
+#define ASR_CTC_MAX_LAG 100
+
+/* beam_size * vocab_size must fit in an int. */
+asr_ctc_beam *asr_ctc_beam_new(int vocab_size, int space, int beam_size, float prune);
+void asr_ctc_beam_free(asr_ctc_beam *b);
+void asr_ctc_beam_reset(asr_ctc_beam *b);
+asr_status asr_ctc_beam_accept(asr_ctc_beam *b, const float *logprobs, size_t n_frames,
+                               asr_ctc_chars *stable);
+asr_status asr_ctc_beam_tail(const asr_ctc_beam *b, asr_ctc_chars *tail);
+/* Prefix-tree nodes allocated (live or recycled): stays bounded. */
+size_t asr_ctc_beam_node_count(const asr_ctc_beam *b);
+
+#endif

@@ -1,0 +1,337 @@
+/* CTC prefix beam search over a prefix tree.
+ *
+ * Each live prefix is a tree node (parent + symbol), so extending a prefix
+ * is O(1) and identical prefixes are the same node: merging is free. A node
+ * holds log P(prefix) split into paths ending in a blank (b) and in its own
+ * symbol (nb). Nodes are reference counted (children + beam/candidate
+ * lists) and recycled through a free list; once every beam agrees on a
+ * prefix ending in a space, that prefix is handed out as stable and the tree
+ * above it is freed, so memory follows the unstable tail only. Beams still
+ * disagreeing about a word ASR_CTC_MAX_LAG frames old are dropped: an early
+ * near-tie would otherwise hold back the stable words (and keep the tail,
+ * its memory and the work of every call growing) for the whole utterance.
+ *
+ * Timing: a node's own start/logprob/last describe its symbol as the end of
+ * its prefix; a child copies them (p_*) when it is emitted, so a path reads
+ * each character's timing from its successor and all times along a path are
+ * ordered even though nodes are shared. See docs/DECODING.md. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "ctc.h"
+#include "error.h"
+
+typedef struct {
+    int parent, child, sibling; /* tree links; -1 for none */
+    int sym, depth, refs;
+    int start, last; /* frames: emitted, and last seen ending the prefix */
+    float logprob;   /* log-prob of sym at start */
+    int p_start, p_last;
+    float p_logprob; /* the parent's timing, seen when this node was emitted */
+    double b, nb;    /* log P(prefix) over paths ending in blank / in sym */
+    /* The frame being decoded: paths that stay in this prefix, and the
+     * paths that enter it from the parent (one parent, so one value each). */
+    double b_next, nb_stay, nb_enter;
+    int queued;
+} node;
+
+typedef struct {
+    double score;
+    int pos; /* index in cand: ties go to the earlier candidate */
+} ranked;
+
+struct asr_ctc_beam {
+    int vocab, space, beam_size;
+    float prune;
+    node *nodes;
+    int cap, n_free, free_list; /* free nodes are chained through sibling */
+    int root;                   /* ancestor of every beam: the stable prefix ends here */
+    int *beam, n_beam;          /* best first */
+    int *cand, n_cand;
+    ranked *rank;
+    int *child_of; /* vocab entries, -1 between uses */
+    int frame;
+};
+
+static double log_add(double a, double b) {
+    if (a < b) {
+        double t = a;
+        a = b;
+        b = t;
+    }
+    if (b == -INFINITY) return a;
+    return a + log1p(exp(b - a));
+}
+
+static asr_status reserve(asr_ctc_beam *b, int need) {
+    if (b->n_free >= need) return ASR_OK;
+    int cap = b->cap * 2 + need;
+    node *nodes = realloc(b->nodes, (size_t)cap * sizeof *nodes);
+    if (!nodes) return asr_error(ASR_ERR_NOMEM, "out of memory for %d beam search nodes", cap);
+    b->nodes = nodes;
+    for (int i = b->cap; i < cap; i++) {
+        nodes[i].sibling = b->free_list;
+        b->free_list = i;
+    }
+    b->n_free += cap - b->cap;
+    b->cap = cap;
+    return ASR_OK;
+}
+
+static void unlink_child(asr_ctc_beam *b, int parent, int i) {
+    int *link = &b->nodes[parent].child;
+    while (*link != i) link = &b->nodes[*link].sibling;
+    *link = b->nodes[i].sibling;
+}
+
+/* Drops one reference; frees the node and, in turn, ancestors left unused. */
+static void release(asr_ctc_beam *b, int i) {
+    while (i >= 0 && --b->nodes[i].refs == 0) {
+        int parent = b->nodes[i].parent;
+        if (parent >= 0) unlink_child(b, parent, i);
+        b->nodes[i].sibling = b->free_list;
+        b->free_list = i;
+        b->n_free++;
+        i = parent;
+    }
+}
+
+static int new_node(asr_ctc_beam *b, int parent, int sym) {
+    int i = b->free_list;
+    b->free_list = b->nodes[i].sibling;
+    b->n_free--;
+    node *n = &b->nodes[i];
+    *n = (node){.parent = parent, .child = -1, .sibling = -1, .sym = sym, .start = -1,
+                .last = -1, .p_start = -1, .p_last = -1};
+    if (parent >= 0) {
+        node *p = &b->nodes[parent];
+        n->sibling = p->child;
+        n->depth = p->depth + 1;
+        p->child = i;
+        p->refs++;
+    }
+    return i;
+}
+
+static void queue(asr_ctc_beam *b, int i) {
+    node *n = &b->nodes[i];
+    if (n->queued) return;
+    n->queued = 1;
+    n->refs++;
+    n->b_next = n->nb_stay = n->nb_enter = -INFINITY;
+    b->cand[b->n_cand++] = i;
+}
+
+/* The score beams are ranked by. Shallow fusion with a word LM adds its
+ * accumulated score here, and scores a word when a space is appended after
+ * a character (in step(), where children are made) and at the end. */
+static double rank_score(const node *n) {
+    return log_add(n->b_next, log_add(n->nb_stay, n->nb_enter));
+}
+
+static int by_score(const void *pa, const void *pb) {
+    const ranked *x = pa, *y = pb;
+    if (x->score != y->score) return x->score < y->score ? 1 : -1;
+    return x->pos - y->pos;
+}
+
+/* One frame of prefix beam search; nodes for it are reserved. */
+static void step(asr_ctc_beam *b, const float *lp) {
+    int best = 0;
+    for (int c = 1; c < b->vocab; c++)
+        if (lp[c] > lp[best]) best = c;
+
+    b->n_cand = 0;
+    for (int k = 0; k < b->n_beam; k++) {
+        int l = b->beam[k];
+        queue(b, l);
+        node *n = &b->nodes[l];
+        double total = log_add(n->b, n->nb);
+        if (lp[0] >= b->prune || best == 0) n->b_next = total + lp[0];
+        if (n->sym != 0 && (lp[n->sym] >= b->prune || best == n->sym))
+            n->nb_stay = n->nb + lp[n->sym];
+
+        for (int j = n->child; j >= 0; j = b->nodes[j].sibling) b->child_of[b->nodes[j].sym] = j;
+        for (int c = 1; c < b->vocab; c++) {
+            if (lp[c] < b->prune && c != best) continue;
+            /* A repeated symbol starts a new character only after a blank. */
+            double enter = (c == n->sym ? n->b : total) + lp[c];
+            if (enter == -INFINITY) continue;
+            int j = b->child_of[c] >= 0 ? b->child_of[c] : new_node(b, l, c);
+            queue(b, j);
+            b->nodes[j].nb_enter = enter;
+        }
+        for (int j = n->child; j >= 0; j = b->nodes[j].sibling) b->child_of[b->nodes[j].sym] = -1;
+    }
+
+    for (int k = 0; k < b->n_cand; k++) {
+        node *n = &b->nodes[b->cand[k]];
+        n->queued = 0;
+        b->rank[k] = (ranked){rank_score(n), k};
+    }
+    qsort(b->rank, (size_t)b->n_cand, sizeof *b->rank, by_score);
+    int keep = b->n_cand < b->beam_size ? b->n_cand : b->beam_size;
+    for (int k = keep; k < b->n_cand; k++) release(b, b->cand[b->rank[k].pos]);
+    for (int k = 0; k < b->n_beam; k++) release(b, b->beam[k]);
+    b->n_beam = keep;
+    for (int k = 0; k < keep; k++) b->beam[k] = b->cand[b->rank[k].pos];
+
+    /* A prefix entered mostly at this frame is re-timed to it; leaves copy
+     * their parent's timing before any node's timing moves to this frame. */
+    for (int k = 0; k < keep; k++) {
+        node *n = &b->nodes[b->beam[k]];
+        if (n->child < 0 && n->nb_enter > log_add(n->b_next, n->nb_stay)) {
+            const node *p = &b->nodes[n->parent];
+            n->p_start = p->start;
+            n->p_last = p->last;
+            n->p_logprob = p->logprob;
+        }
+    }
+    for (int k = 0; k < keep; k++) {
+        node *n = &b->nodes[b->beam[k]];
+        if (n->nb_enter > log_add(n->b_next, n->nb_stay)) {
+            n->start = b->frame;
+            n->logprob = lp[n->sym];
+        }
+        n->b = n->b_next;
+        n->nb = log_add(n->nb_stay, n->nb_enter);
+        if (n->nb > n->b) n->last = b->frame;
+    }
+}
+
+/* Appends the characters on the path (from, to], reading each one's timing
+ * from its successor on the path. */
+static asr_status path_chars(const asr_ctc_beam *b, int from, int to, asr_ctc_chars *out) {
+    size_t first = out->n;
+    int start = b->nodes[to].start, last = b->nodes[to].last;
+    float logprob = b->nodes[to].logprob;
+    for (int i = to; i != from; i = b->nodes[i].parent) {
+        const node *n = &b->nodes[i];
+        asr_status st = asr_ctc_chars_push(out, (asr_ctc_char){n->sym, start, last + 1, logprob});
+        if (st != ASR_OK) return st;
+        start = n->p_start;
+        last = n->p_last;
+        logprob = n->p_logprob;
+    }
+    for (size_t i = first, j = out->n; i + 1 < j; i++, j--) {
+        asr_ctc_char t = out->v[i];
+        out->v[i] = out->v[j - 1];
+        out->v[j - 1] = t;
+    }
+    return ASR_OK;
+}
+
+static int common_ancestor(const asr_ctc_beam *b, int x, int y) {
+    while (b->nodes[x].depth > b->nodes[y].depth) x = b->nodes[x].parent;
+    while (b->nodes[y].depth > b->nodes[x].depth) y = b->nodes[y].parent;
+    while (x != y) {
+        x = b->nodes[x].parent;
+        y = b->nodes[y].parent;
+    }
+    return x;
+}
+
+/* Drops the beams that disagree with the best one before its latest word
+ * boundary older than ASR_CTC_MAX_LAG frames. */
+static void force_agreement(asr_ctc_beam *b) {
+    int s = b->beam[0];
+    while (s != b->root &&
+           (b->nodes[s].sym != b->space || b->nodes[s].start + ASR_CTC_MAX_LAG > b->frame))
+        s = b->nodes[s].parent;
+    if (s == b->root) return;
+    int kept = 0;
+    for (int k = 0; k < b->n_beam; k++) {
+        int i = b->beam[k];
+        while (b->nodes[i].depth > b->nodes[s].depth) i = b->nodes[i].parent;
+        if (i == s)
+            b->beam[kept++] = b->beam[k];
+        else
+            release(b, b->beam[k]);
+    }
+    b->n_beam = kept;
+}
+
+/* Hands out the words all beams agree on and frees the tree above them. */
+static asr_status advance_root(asr_ctc_beam *b, asr_ctc_chars *stable) {
+    force_agreement(b);
+    int a = b->beam[0];
+    for (int k = 1; k < b->n_beam; k++) a = common_ancestor(b, a, b->beam[k]);
+    while (a != b->root && b->nodes[a].sym != b->space) a = b->nodes[a].parent;
+    if (a == b->root) return ASR_OK;
+    asr_status st = path_chars(b, b->root, a, stable);
+    if (st != ASR_OK) return st;
+    int parent = b->nodes[a].parent;
+    unlink_child(b, parent, a);
+    b->nodes[a].parent = -1;
+    release(b, parent);
+    b->root = a;
+    return ASR_OK;
+}
+
+asr_ctc_beam *asr_ctc_beam_new(int vocab_size, int space, int beam_size, float prune) {
+    asr_ctc_beam *b = calloc(1, sizeof *b);
+    if (!b) return asr_error_null(ASR_ERR_NOMEM, "out of memory for the beam search");
+    b->vocab = vocab_size;
+    b->space = space;
+    b->beam_size = beam_size;
+    b->prune = prune;
+    size_t n_cand = (size_t)beam_size * (size_t)vocab_size;
+    b->beam = malloc((size_t)beam_size * sizeof *b->beam);
+    b->cand = malloc(n_cand * sizeof *b->cand);
+    b->rank = malloc(n_cand * sizeof *b->rank);
+    b->child_of = malloc((size_t)vocab_size * sizeof *b->child_of);
+    if (!b->beam || !b->cand || !b->rank || !b->child_of || reserve(b, (int)n_cand) != ASR_OK) {
+        asr_ctc_beam_free(b);
+        return asr_error_null(ASR_ERR_NOMEM, "out of memory for a beam of %d", beam_size);
+    }
+    for (int c = 0; c < vocab_size; c++) b->child_of[c] = -1;
+    asr_ctc_beam_reset(b);
+    return b;
+}
+
+void asr_ctc_beam_free(asr_ctc_beam *b) {
+    if (!b) return;
+    free(b->nodes);
+    free(b->beam);
+    free(b->cand);
+    free(b->rank);
+    free(b->child_of);
+    free(b);
+}
+
+void asr_ctc_beam_reset(asr_ctc_beam *b) {
+    b->free_list = -1;
+    for (int i = b->cap - 1; i >= 0; i--) {
+        b->nodes[i].sibling = b->free_list;
+        b->free_list = i;
+    }
+    b->n_free = b->cap;
+    b->root = new_node(b, -1, 0);
+    node *r = &b->nodes[b->root];
+    r->refs = 1;
+    r->b = 0;
+    r->nb = -INFINITY;
+    b->beam[0] = b->root;
+    b->n_beam = 1;
+    b->frame = 0;
+}
+
+asr_status asr_ctc_beam_accept(asr_ctc_beam *b, const float *logprobs, size_t n_frames,
+                               asr_ctc_chars *stable) {
+    for (size_t f = 0; f < n_frames; f++, b->frame++) {
+        asr_status st = reserve(b, b->n_beam * (b->vocab - 1));
+        if (st != ASR_OK) return st;
+        step(b, logprobs + f * (size_t)b->vocab);
+        if ((st = advance_root(b, stable)) != ASR_OK) return st;
+    }
+    return ASR_OK;
+}
+
+asr_status asr_ctc_beam_tail(const asr_ctc_beam *b, asr_ctc_chars *tail) {
+    tail->n = 0;
+    return path_chars(b, b->root, b->beam[0], tail);
+}
+
+size_t asr_ctc_beam_node_count(const asr_ctc_beam *b) {
+    return (size_t)b->cap;
+}

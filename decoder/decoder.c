@@ -1,0 +1,192 @@
+/* asr_decoder: validation, dispatch to the greedy or beam search, and word
+ * assembly from the characters they report. */
+#include "decoder.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctc.h"
+#include "error.h"
+
+struct asr_decoder {
+    const char *const *symbols;
+    int vocab, space;
+    asr_ctc_greedy *greedy; /* one of the two */
+    asr_ctc_beam *beam;
+    int frames, finished;
+    asr_ctc_chars chars; /* scratch */
+    asr_decoded out;     /* words[n_stable..n_words) are rebuilt by best() */
+    size_t cap;
+};
+
+asr_status asr_ctc_chars_push(asr_ctc_chars *c, asr_ctc_char ch) {
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 16;
+        asr_ctc_char *v = realloc(c->v, cap * sizeof *v);
+        if (!v) return asr_error(ASR_ERR_NOMEM, "out of memory for %zu decoded symbols", cap);
+        c->v = v;
+        c->cap = cap;
+    }
+    c->v[c->n++] = ch;
+    return ASR_OK;
+}
+
+void asr_ctc_chars_free(asr_ctc_chars *c) {
+    free(c->v);
+    *c = (asr_ctc_chars){0};
+}
+
+asr_decoder *asr_decoder_new(const char *const *symbols, int vocab_size,
+                             const asr_decoder_params *params) {
+    if (!symbols || !params) return asr_error_null(ASR_ERR_ARG, "decoder: NULL symbols or params");
+    if (vocab_size < 2)
+        return asr_error_null(ASR_ERR_ARG, "decoder: vocab_size %d < 2 (blank and space)",
+                              vocab_size);
+    if (params->beam_size < 1)
+        return asr_error_null(ASR_ERR_ARG, "decoder: beam_size %d < 1", params->beam_size);
+    if (params->beam_size > INT_MAX / vocab_size)
+        return asr_error_null(ASR_ERR_ARG, "decoder: beam_size %d too large", params->beam_size);
+    if (isnan(params->beam_prune)) return asr_error_null(ASR_ERR_ARG, "decoder: beam_prune is NaN");
+    int space = -1;
+    for (int i = 0; i < vocab_size; i++) {
+        if (!symbols[i]) return asr_error_null(ASR_ERR_ARG, "decoder: symbol %d is NULL", i);
+        if (i == 0 && symbols[0][0])
+            return asr_error_null(ASR_ERR_ARG, "decoder: symbol 0 must be the blank \"\"");
+        if (i > 0 && !symbols[i][0])
+            return asr_error_null(ASR_ERR_ARG, "decoder: symbol %d is \"\", a second blank", i);
+        if (space < 0 && strcmp(symbols[i], " ") == 0) space = i;
+    }
+    if (space < 0) return asr_error_null(ASR_ERR_ARG, "decoder: no \" \" symbol to split words");
+
+    asr_decoder *d = calloc(1, sizeof *d);
+    if (!d) return asr_error_null(ASR_ERR_NOMEM, "out of memory for the decoder");
+    d->symbols = symbols;
+    d->vocab = vocab_size;
+    d->space = space;
+    if (params->beam_size == 1)
+        d->greedy = asr_ctc_greedy_new(vocab_size, space);
+    else
+        d->beam = asr_ctc_beam_new(vocab_size, space, params->beam_size, params->beam_prune);
+    if (!d->greedy && !d->beam) {
+        free(d);
+        return NULL;
+    }
+    return d;
+}
+
+static void drop_words(asr_decoder *d, size_t from) {
+    for (size_t i = from; i < d->out.n_words; i++) free(d->out.words[i].text);
+    d->out.n_words = from;
+}
+
+void asr_decoder_free(asr_decoder *d) {
+    if (!d) return;
+    drop_words(d, 0);
+    free(d->out.words);
+    asr_ctc_chars_free(&d->chars);
+    asr_ctc_greedy_free(d->greedy);
+    asr_ctc_beam_free(d->beam);
+    free(d);
+}
+
+void asr_decoder_reset(asr_decoder *d) {
+    if (!d) return;
+    drop_words(d, 0);
+    d->out.n_stable = 0;
+    d->frames = 0;
+    d->finished = 0;
+    if (d->greedy) asr_ctc_greedy_reset(d->greedy);
+    if (d->beam) asr_ctc_beam_reset(d->beam);
+}
+
+static asr_status add_word(asr_decoder *d, const asr_ctc_char *c, size_t n) {
+    if (d->out.n_words == d->cap) {
+        size_t cap = d->cap ? 2 * d->cap : 16;
+        asr_decoded_word *w = realloc(d->out.words, cap * sizeof *w);
+        if (!w) return asr_error(ASR_ERR_NOMEM, "out of memory for %zu words", cap);
+        d->out.words = w;
+        d->cap = cap;
+    }
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) len += strlen(d->symbols[c[i].sym]);
+    char *text = malloc(len + 1);
+    if (!text) return asr_error(ASR_ERR_NOMEM, "out of memory for a word of %zu bytes", len);
+    char *p = text;
+    double conf = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t m = strlen(d->symbols[c[i].sym]);
+        memcpy(p, d->symbols[c[i].sym], m);
+        p += m;
+        conf += exp(c[i].logprob);
+    }
+    *p = '\0';
+    /* Clamped: inputs are log-probs, but a caller may feed unnormalised scores. */
+    conf = fmin(conf / (double)n, 1.0);
+    d->out.words[d->out.n_words++] =
+        (asr_decoded_word){text, c[0].start, c[n - 1].end, (float)conf};
+    return ASR_OK;
+}
+
+/* Splits characters at spaces; runs of spaces make no empty words. */
+static asr_status add_words(asr_decoder *d, const asr_ctc_chars *chars) {
+    for (size_t i = 0; i < chars->n;) {
+        size_t j = i;
+        while (j < chars->n && chars->v[j].sym != d->space) j++;
+        if (j > i) {
+            asr_status st = add_word(d, chars->v + i, j - i);
+            if (st != ASR_OK) return st;
+        }
+        i = j + 1;
+    }
+    return ASR_OK;
+}
+
+asr_status asr_decoder_accept(asr_decoder *d, const float *logprobs, size_t n_frames) {
+    if (!d) return asr_error(ASR_ERR_ARG, "decoder: NULL decoder");
+    if (d->finished) return asr_error(ASR_ERR_STATE, "decoder: frames after finish");
+    if (n_frames == 0) return ASR_OK;
+    if (!logprobs) return asr_error(ASR_ERR_ARG, "decoder: NULL log-probs for %zu frames", n_frames);
+    if (n_frames > (size_t)(INT_MAX - d->frames) ||
+        n_frames > SIZE_MAX / sizeof(float) / (size_t)d->vocab)
+        return asr_error(ASR_ERR_ARG, "decoder: %zu frames is too many", n_frames);
+    /* Checked before use so that a bad call changes nothing. */
+    for (size_t i = 0; i < n_frames * (size_t)d->vocab; i++)
+        if (isnan(logprobs[i]) || logprobs[i] == INFINITY)
+            return asr_error(ASR_ERR_ARG, "decoder: log-prob %g at frame %zu, symbol %zu",
+                             logprobs[i], d->frames + i / (size_t)d->vocab,
+                             i % (size_t)d->vocab);
+    drop_words(d, d->out.n_stable);
+    d->chars.n = 0;
+    asr_status st = d->greedy ? asr_ctc_greedy_accept(d->greedy, logprobs, n_frames, &d->chars)
+                              : asr_ctc_beam_accept(d->beam, logprobs, n_frames, &d->chars);
+    d->frames += (int)n_frames;
+    if (st == ASR_OK) st = add_words(d, &d->chars);
+    d->out.n_stable = d->out.n_words;
+    return st;
+}
+
+static asr_status add_tail(asr_decoder *d) {
+    asr_status st = d->greedy ? asr_ctc_greedy_tail(d->greedy, &d->chars)
+                              : asr_ctc_beam_tail(d->beam, &d->chars);
+    return st == ASR_OK ? add_words(d, &d->chars) : st;
+}
+
+asr_status asr_decoder_finish(asr_decoder *d) {
+    if (!d) return asr_error(ASR_ERR_ARG, "decoder: NULL decoder");
+    if (d->finished) return ASR_OK;
+    drop_words(d, d->out.n_stable);
+    asr_status st = add_tail(d);
+    d->out.n_stable = d->out.n_words;
+    d->finished = 1;
+    return st;
+}
+
+const asr_decoded *asr_decoder_best(asr_decoder *d) {
+    if (!d) return asr_error_null(ASR_ERR_ARG, "decoder: NULL decoder");
+    drop_words(d, d->out.n_stable);
+    if (!d->finished && add_tail(d) != ASR_OK) return NULL;
+    return &d->out;
+}

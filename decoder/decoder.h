@@ -1,0 +1,45 @@
+/* CTC decoding of log-probabilities into words, incrementally. */
+#ifndef ASR_DECODER_H
+#define ASR_DECODER_H
+
+#include <stddef.h>
+
+#include "asr.h"
+
+typedef struct {
+    int beam_size;    /* 1 = greedy */
+    float beam_prune; /* symbols below this log-prob are not expanded */
+} asr_decoder_params;
+
+/* A decoded word; times are model steps (frames after stacking). */
+typedef struct {
+    char *text;
+    int start_frame; /* first frame of its first character */
+    int end_frame;   /* one past the last frame of its last character */
+    float confidence;
+} asr_decoded_word;
+
+typedef struct {
+    asr_decoded_word *words;
+    size_t n_words;
+    size_t n_stable; /* words[0..n_stable) will never change */
+} asr_decoded;
+
+typedef struct asr_decoder asr_decoder;
+
+/* symbols[0] is the blank; the symbol " " separates words. The symbol
+ * strings are not copied and must outlive the decoder. */
+asr_decoder *asr_decoder_new(const char *const *symbols, int vocab_size,
+                             const asr_decoder_params *params);
+void asr_decoder_free(asr_decoder *d);
+void asr_decoder_reset(asr_decoder *d);
+/* Consumes n_frames x vocab_size log-probabilities; work is proportional
+ * to n_frames, not to the utterance so far. */
+asr_status asr_decoder_accept(asr_decoder *d, const float *logprobs, size_t n_frames);
+/* No more frames: every word becomes stable. */
+asr_status asr_decoder_finish(asr_decoder *d);
+/* The best hypothesis so far; owned by the decoder, valid until the next
+ * call that takes it. */
+const asr_decoded *asr_decoder_best(asr_decoder *d);
+
+#endif

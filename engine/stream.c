@@ -1,0 +1,302 @@
+/* A stream ties the pipeline together, one way:
+ * pcm -> resampler -> feature extractor -> acoustic model -> CTC decoder. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "asr.h"
+#include "audio.h"
+#include "decoder.h"
+#include "error.h"
+#include "frontend.h"
+#include "model.h"
+
+/* Steps handed from the feature extractor to the model per forward call:
+ * bounds the scratch memory of unidirectional models. */
+#define BLOCK_STEPS 64
+
+typedef struct {
+    float *data;
+    size_t n, cap; /* in floats */
+} float_buf;
+
+struct asr_stream {
+    const asr_model *model;
+    asr_stream_params params;
+    asr_feature_extractor *features;
+    asr_model_state *state;
+    asr_decoder *decoder;
+    asr_resampler *resampler; /* made at the first call that needs it */
+    int model_rate, input_rate, in_dim, vocab;
+    float step_seconds;
+    int finished;
+    size_t samples_in;
+
+    float *block;         /* BLOCK_STEPS x in_dim features */
+    float *block_logp;    /* BLOCK_STEPS x vocab */
+    float_buf utterance;  /* bidirectional models: every feature step */
+    int keep_logprobs;
+    float_buf logprobs;   /* kept on request */
+
+    /* The result, rebuilt from the decoder on request. */
+    asr_result result;
+    asr_word *words;
+    size_t words_cap;
+    char *text, *stable, *unstable;
+};
+
+static asr_status buf_append(float_buf *b, const float *x, size_t n) {
+    if (b->n + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->n + n) cap *= 2;
+        float *p = realloc(b->data, cap * sizeof *p);
+        if (!p) return asr_error(ASR_ERR_NOMEM, "out of memory (%zu floats)", cap);
+        b->data = p;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->n, x, n * sizeof *x);
+    b->n += n;
+    return ASR_OK;
+}
+
+asr_stream_params asr_stream_default_params(void) {
+    asr_stream_params p = {
+        .beam_size = 8,
+        .beam_prune = -12.0f,
+        .endpoint_silence_ms = 800,
+        .endpoint_max_utterance_ms = 20000,
+    };
+    return p;
+}
+
+asr_stream *asr_stream_new(const asr_model *model, const asr_stream_params *params) {
+    if (!model) return asr_error_null(ASR_ERR_ARG, "asr_stream_new: no model");
+    asr_stream_params p = params ? *params : asr_stream_default_params();
+    if (p.beam_size < 1 || p.beam_size > 4096)
+        return asr_error_null(ASR_ERR_ARG, "beam size %d is out of range 1..4096", p.beam_size);
+    if (p.endpoint_silence_ms < 0 || p.endpoint_max_utterance_ms < 0)
+        return asr_error_null(ASR_ERR_ARG, "endpoint times must not be negative");
+
+    asr_stream *s = calloc(1, sizeof *s);
+    if (!s) return asr_error_null(ASR_ERR_NOMEM, "out of memory");
+    s->model = model;
+    s->params = p;
+    asr_feature_config fc = asr_model_feature_config(model);
+    s->model_rate = fc.sample_rate;
+    s->step_seconds = fc.frame_shift_ms * (float)fc.stack / 1000.0f;
+    s->in_dim = asr_model_input_dim(model);
+    s->vocab = asr_model_vocab_size(model);
+
+    const char **symbols = malloc((size_t)s->vocab * sizeof *symbols);
+    asr_decoder_params dp = {.beam_size = p.beam_size, .beam_prune = p.beam_prune};
+    if (symbols) {
+        for (int i = 0; i < s->vocab; i++) symbols[i] = asr_model_symbol(model, i);
+        s->decoder = asr_decoder_new(symbols, s->vocab, &dp);
+        free(symbols);
+    }
+    if (s->decoder) s->features = asr_feature_extractor_new(&fc);
+    if (s->features) s->state = asr_model_state_new(model);
+    if (s->state) {
+        s->block = malloc((size_t)BLOCK_STEPS * (size_t)s->in_dim * sizeof(float));
+        s->block_logp = malloc((size_t)BLOCK_STEPS * (size_t)s->vocab * sizeof(float));
+        if (!s->block || !s->block_logp) asr_error(ASR_ERR_NOMEM, "out of memory");
+    }
+    if (!s->block || !s->block_logp) {
+        asr_stream_free(s);
+        return NULL; /* the failing constructor set the message */
+    }
+    return s;
+}
+
+void asr_stream_free(asr_stream *s) {
+    if (!s) return;
+    asr_feature_extractor_free(s->features);
+    asr_model_state_free(s->state);
+    asr_decoder_free(s->decoder);
+    asr_resampler_free(s->resampler);
+    free(s->block);
+    free(s->block_logp);
+    free(s->utterance.data);
+    free(s->logprobs.data);
+    free(s->words);
+    free(s->text);
+    free(s->stable);
+    free(s->unstable);
+    free(s);
+}
+
+void asr_stream_reset(asr_stream *s) {
+    if (!s) return;
+    asr_feature_extractor_reset(s->features);
+    asr_model_state_reset(s->state);
+    asr_decoder_reset(s->decoder);
+    asr_resampler_free(s->resampler);
+    s->resampler = NULL;
+    s->input_rate = 0;
+    s->finished = 0;
+    s->samples_in = 0;
+    s->utterance.n = 0;
+    s->logprobs.n = 0;
+}
+
+void asr_stream_keep_logprobs(asr_stream *s, int keep) {
+    if (s) s->keep_logprobs = keep;
+}
+
+const float *asr_stream_logprobs(const asr_stream *s, size_t *n_frames) {
+    *n_frames = s && s->vocab ? s->logprobs.n / (size_t)s->vocab : 0;
+    return s ? s->logprobs.data : NULL;
+}
+
+/* Scores n feature steps and hands the log-probs to the decoder. */
+static asr_status score(asr_stream *s, const float *x, size_t n, float *logp) {
+    asr_status st = asr_model_forward(s->model, s->state, x, n, logp);
+    if (st == ASR_OK && s->keep_logprobs)
+        st = buf_append(&s->logprobs, logp, n * (size_t)s->vocab);
+    if (st == ASR_OK) st = asr_decoder_accept(s->decoder, logp, n);
+    return st;
+}
+
+/* Moves every ready feature step on: scored now (unidirectional) or kept
+ * until finish (bidirectional). */
+static asr_status pump(asr_stream *s) {
+    int bidirectional = asr_model_is_bidirectional(s->model);
+    size_t n;
+    while ((n = asr_feature_extractor_read(s->features, s->block, BLOCK_STEPS)) > 0) {
+        asr_status st = bidirectional ? buf_append(&s->utterance, s->block, n * (size_t)s->in_dim)
+                                      : score(s, s->block, n, s->block_logp);
+        if (st != ASR_OK) return st;
+    }
+    return ASR_OK;
+}
+
+static asr_status feed_model_rate(asr_stream *s, const float *x, size_t n) {
+    asr_status st = asr_feature_extractor_accept(s->features, x, n);
+    return st == ASR_OK ? pump(s) : st;
+}
+
+asr_status asr_stream_accept_waveform(asr_stream *s, int sample_rate, const float *samples,
+                                      size_t n) {
+    if (!s) return asr_error(ASR_ERR_ARG, "asr_stream_accept_waveform: no stream");
+    if (s->finished)
+        return asr_error(ASR_ERR_STATE, "audio after finish: call asr_stream_reset first");
+    if (sample_rate < ASR_MIN_RATE || sample_rate > ASR_MAX_RATE)
+        return asr_error(ASR_ERR_ARG, "sample rate %d Hz is outside %d..%d Hz", sample_rate,
+                         ASR_MIN_RATE, ASR_MAX_RATE);
+    if (s->input_rate && sample_rate != s->input_rate)
+        return asr_error(ASR_ERR_ARG, "sample rate changed from %d to %d Hz within an utterance",
+                         s->input_rate, sample_rate);
+    if (n == 0) return ASR_OK;
+    if (!samples) return asr_error(ASR_ERR_ARG, "asr_stream_accept_waveform: no samples");
+    size_t bad = asr_audio_find_nonfinite(samples, n);
+    if (bad)
+        return asr_error(ASR_ERR_AUDIO, "sample %zu of this chunk is %s", bad - 1,
+                         isnan(samples[bad - 1]) ? "NaN" : "infinite");
+
+    if (!s->input_rate) {
+        if (sample_rate != s->model_rate) {
+            s->resampler = asr_resampler_new(sample_rate, s->model_rate);
+            if (!s->resampler) return ASR_ERR_NOMEM;
+        }
+        s->input_rate = sample_rate;
+    }
+    s->samples_in += n;
+    if (!s->resampler) return feed_model_rate(s, samples, n);
+    const float *out;
+    size_t n_out;
+    asr_status st = asr_resampler_process(s->resampler, samples, n, 0, &out, &n_out);
+    return st == ASR_OK ? feed_model_rate(s, out, n_out) : st;
+}
+
+asr_status asr_stream_finish(asr_stream *s) {
+    if (!s) return asr_error(ASR_ERR_ARG, "asr_stream_finish: no stream");
+    if (s->finished) return ASR_OK;
+    asr_status st = ASR_OK;
+    if (s->resampler) {
+        const float *out;
+        size_t n_out;
+        st = asr_resampler_process(s->resampler, NULL, 0, 1, &out, &n_out);
+        if (st == ASR_OK) st = asr_feature_extractor_accept(s->features, out, n_out);
+    }
+    if (st == ASR_OK) st = asr_feature_extractor_finish(s->features);
+    if (st == ASR_OK) st = pump(s);
+    if (st == ASR_OK && asr_model_is_bidirectional(s->model) && s->utterance.n > 0) {
+        size_t steps = s->utterance.n / (size_t)s->in_dim;
+        float *logp = malloc(steps * (size_t)s->vocab * sizeof *logp);
+        if (!logp) return asr_error(ASR_ERR_NOMEM, "out of memory for %zu steps", steps);
+        st = score(s, s->utterance.data, steps, logp);
+        free(logp);
+    }
+    if (st == ASR_OK) st = asr_decoder_finish(s->decoder);
+    if (st == ASR_OK) s->finished = 1;
+    return st;
+}
+
+/* Joins words[from..to) with single spaces into a new string. */
+static char *join_words(const asr_decoded *d, size_t from, size_t to) {
+    size_t len = 1;
+    for (size_t i = from; i < to; i++) len += strlen(d->words[i].text) + 1;
+    char *out = malloc(len), *p = out;
+    if (!out) return NULL;
+    for (size_t i = from; i < to; i++) {
+        if (i > from) *p++ = ' ';
+        size_t k = strlen(d->words[i].text);
+        memcpy(p, d->words[i].text, k);
+        p += k;
+    }
+    *p = '\0';
+    return out;
+}
+
+static void replace(char **slot, char *fresh) {
+    free(*slot);
+    *slot = fresh;
+}
+
+/* Rebuilds the text views from the decoder's best hypothesis. Returns 0 on
+ * allocation failure, leaving the previous views in place. */
+static int refresh(asr_stream *s) {
+    const asr_decoded *d = asr_decoder_best(s->decoder);
+    if (d->n_words > s->words_cap) {
+        asr_word *w = realloc(s->words, d->n_words * sizeof *w);
+        if (!w) return 0;
+        s->words = w;
+        s->words_cap = d->n_words;
+    }
+    char *text = join_words(d, 0, d->n_words);
+    char *stable = join_words(d, 0, d->n_stable);
+    char *tail = join_words(d, d->n_stable, d->n_words);
+    /* A space joins the two parts when both have words. */
+    char *unstable = tail ? malloc(strlen(tail) + 2) : NULL;
+    if (unstable) sprintf(unstable, "%s%s", d->n_stable > 0 && *tail ? " " : "", tail);
+    free(tail);
+    if (!text || !stable || !unstable) {
+        free(text), free(stable), free(unstable);
+        return 0;
+    }
+    replace(&s->text, text);
+    replace(&s->stable, stable);
+    replace(&s->unstable, unstable);
+    for (size_t i = 0; i < d->n_words; i++) {
+        const asr_decoded_word *w = &d->words[i];
+        s->words[i] = (asr_word){w->text, (float)w->start_frame * s->step_seconds,
+                                 (float)w->end_frame * s->step_seconds, w->confidence};
+    }
+    s->result.text = s->text;
+    s->result.words = s->words;
+    s->result.n_words = d->n_words;
+    s->result.audio_seconds = s->input_rate ? (double)s->samples_in / s->input_rate : 0.0;
+    return 1;
+}
+
+asr_partial asr_stream_partial(asr_stream *s) {
+    if (!s || !refresh(s)) return (asr_partial){"", ""};
+    return (asr_partial){s->stable, s->unstable};
+}
+
+const asr_result *asr_stream_result(asr_stream *s) {
+    static const asr_result empty = {"", NULL, 0, 0.0};
+    if (!s || !refresh(s)) return &empty;
+    return &s->result;
+}

@@ -1,0 +1,187 @@
+/*
+ * asr.h - streaming speech recognition: the one public header.
+ *
+ * Complete example: transcribe 16-bit PCM that arrives in pieces.
+ *
+ *     #include <asr.h>
+ *
+ *     asr_model *model = asr_model_load("pretrained/en-lstm.gguf");
+ *     if (!model) { fprintf(stderr, "%s\n", asr_last_error()); return 1; }
+ *     asr_stream_params params = asr_stream_default_params();
+ *     params.beam_size = 8;
+ *     asr_stream *stream = asr_stream_new(model, &params);
+ *     while ((n = read_audio(buf, 1600)) > 0) {           // any chunk size
+ *         if (asr_stream_accept_waveform(stream, 44100, buf, n) != ASR_OK) break;
+ *         asr_partial p = asr_stream_partial(stream);     // stable + unstable
+ *         printf("\r%s%s", p.stable, p.unstable);
+ *     }
+ *     asr_stream_finish(stream);                          // flush the last word
+ *     const asr_result *r = asr_stream_result(stream);
+ *     for (size_t i = 0; i < r->n_words; i++)
+ *         printf("%s %.2f-%.2f (%.2f)\n", r->words[i].word, r->words[i].start,
+ *                r->words[i].end, r->words[i].confidence);
+ *     asr_stream_free(stream);
+ *     asr_model_free(model);
+ *
+ * Errors. Functions return an asr_status (or NULL); the reason is then in
+ * asr_last_error(), a message kept per thread. The library never prints,
+ * never exits and never aborts on bad input.
+ *
+ * Thread safety. A loaded asr_model is immutable: any number of threads and
+ * streams may share it. An asr_stream holds all per-utterance state and must
+ * be used by one thread at a time. asr_feature_extractor likewise.
+ *
+ * Ownership. Every _new/_load has a matching _free, which accepts NULL.
+ * Pointers returned by asr_stream_partial() and asr_stream_result() belong to
+ * the stream and stay valid until the next call that takes the same stream.
+ */
+#ifndef ASR_H
+#define ASR_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    ASR_OK = 0,
+    ASR_ERR_ARG,         /* a bad argument (NULL, negative size, bad rate) */
+    ASR_ERR_IO,          /* a file could not be opened or read */
+    ASR_ERR_FORMAT,      /* a file is corrupt, truncated or of the wrong kind */
+    ASR_ERR_UNSUPPORTED, /* a valid but unsupported feature of a file */
+    ASR_ERR_NOMEM,       /* an allocation failed */
+    ASR_ERR_STATE,       /* a call out of order (audio after finish) */
+    ASR_ERR_AUDIO        /* bad samples (NaN or Inf) */
+} asr_status;
+
+/* The last error message of the calling thread ("" if none). */
+const char *asr_last_error(void);
+/* A short constant name for a status code ("format error" ...). */
+const char *asr_status_str(asr_status status);
+
+/* ---- Model --------------------------------------------------------------- */
+
+typedef struct asr_model asr_model;
+
+/* Loads (memory-maps) a model file. Returns NULL on error. */
+asr_model *asr_model_load(const char *path);
+void asr_model_free(asr_model *model);
+
+typedef struct {
+    const char *name;      /* from the file, e.g. "en-lstm-2x320" */
+    const char *cell;      /* "lstm", "gru" or "rnn" */
+    int bidirectional;     /* 1: needs the whole utterance (see finish) */
+    int num_layers;        /* recurrent layers */
+    int hidden_size;       /* units per direction */
+    size_t num_params;     /* weights and biases */
+    int sample_rate;       /* rate the features are computed at */
+    int frame_shift_ms;    /* one model step, after frame stacking */
+    int vocab_size;        /* output symbols, blank first */
+} asr_model_info;
+
+asr_model_info asr_model_get_info(const asr_model *model);
+
+/* ---- Stream -------------------------------------------------------------- */
+
+typedef struct asr_stream asr_stream;
+
+typedef struct {
+    int beam_size;            /* 1 = greedy; >1 = CTC prefix beam search */
+    float beam_prune;         /* drop symbols with log-prob below this (e.g. -10) */
+    /* Endpointing (used by live transcription): */
+    int endpoint_silence_ms;  /* trailing silence after speech that ends an utterance */
+    int endpoint_max_utterance_ms; /* force an endpoint after this long (0 = never) */
+} asr_stream_params;
+
+asr_stream_params asr_stream_default_params(void);
+
+/* Creates a stream over a model, which must outlive the stream. params may
+ * be NULL for the defaults. Returns NULL on error. */
+asr_stream *asr_stream_new(const asr_model *model, const asr_stream_params *params);
+void asr_stream_free(asr_stream *stream);
+
+/* Feeds n mono samples in [-1, 1] at any rate from 1000 to 384000 Hz; the
+ * rate must stay the same within one utterance. The result does not depend
+ * on how the audio is cut into calls. NaN or Inf samples are rejected with
+ * ASR_ERR_AUDIO and nothing of that call is used. */
+asr_status asr_stream_accept_waveform(asr_stream *stream, int sample_rate,
+                                      const float *samples, size_t n);
+
+/* Ends the utterance: flushes the resampler, the feature pipeline and the
+ * decoder. Bidirectional models do all their work here. */
+asr_status asr_stream_finish(asr_stream *stream);
+
+/* Clears all state so the stream can take a new utterance. */
+void asr_stream_reset(asr_stream *stream);
+
+typedef struct {
+    const char *stable;   /* never rewritten by later audio */
+    const char *unstable; /* may still change; appended after stable */
+} asr_partial;
+
+asr_partial asr_stream_partial(asr_stream *stream);
+
+typedef struct {
+    const char *word;
+    float start, end;     /* seconds from the start of the utterance */
+    float confidence;     /* 0..1 */
+} asr_word;
+
+typedef struct {
+    const char *text;     /* words joined by single spaces */
+    const asr_word *words;
+    size_t n_words;
+    double audio_seconds; /* audio taken so far */
+} asr_result;
+
+/* The best transcript so far (final after asr_stream_finish). */
+const asr_result *asr_stream_result(asr_stream *stream);
+
+/* Acoustic model output so far: frames x vocab_size log-probabilities,
+ * row-major, owned by the stream. Kept only when keep is set before audio
+ * is fed (for parity tests and alignment); otherwise *n_frames is 0. */
+void asr_stream_keep_logprobs(asr_stream *stream, int keep);
+const float *asr_stream_logprobs(const asr_stream *stream, size_t *n_frames);
+
+/* ---- Feature extraction (used by the training tools through ctypes) ------ */
+
+typedef struct {
+    int sample_rate;          /* 16000 */
+    float frame_length_ms;    /* 25 */
+    float frame_shift_ms;     /* 10 */
+    int num_mel_bins;         /* 40 */
+    int num_ceps;             /* 20 */
+    float low_freq;           /* 20 Hz */
+    float high_freq;          /* 0 = Nyquist; negative = offset from Nyquist */
+    float preemph;            /* 0.97 */
+    float cepstral_lifter;    /* 22 */
+    int delta_order;          /* 0, 1 or 2: appended deltas */
+    int delta_window;         /* 2 */
+    int stack;                /* frames stacked into one model step */
+    float cmvn_prior_frames;  /* weight of cmvn_mean; 0 disables CMVN */
+    const float *cmvn_mean;   /* num_ceps values, copied; NULL disables CMVN */
+} asr_feature_config;
+
+asr_feature_config asr_feature_default_config(void);
+
+typedef struct asr_feature_extractor asr_feature_extractor;
+
+asr_feature_extractor *asr_feature_extractor_new(const asr_feature_config *config);
+void asr_feature_extractor_free(asr_feature_extractor *fe);
+/* Values per output step: num_ceps * (1 + delta_order) * stack. */
+int asr_feature_extractor_dim(const asr_feature_extractor *fe);
+/* Samples at config.sample_rate, in [-1, 1]. */
+asr_status asr_feature_extractor_accept(asr_feature_extractor *fe, const float *samples,
+                                        size_t n);
+/* No more audio: releases the frames held back for deltas. */
+asr_status asr_feature_extractor_finish(asr_feature_extractor *fe);
+/* Copies up to max_steps ready steps into out (max_steps x dim); returns
+ * how many were copied. Steps are handed out once. */
+size_t asr_feature_extractor_read(asr_feature_extractor *fe, float *out, size_t max_steps);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

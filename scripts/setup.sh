@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages that building, testing and training need.
+# Quick when they are already there; needs root (or sudo) otherwise.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config clang-format
+  libsndfile1-dev libkissfft-dev libopenblas-dev libsamplerate0-dev portaudio19-dev
+  libcmocka-dev sox libsox-fmt-all alsa-utils libasound2-plugins
+  python3-torch python3-torchaudio python3-numpy
+)
+# Training data and benchmarks want more; `setup.sh --all` adds them.
+if [[ "${1:-}" == "--all" ]]; then
+  packages+=(espeak-ng flite festival festvox-kallpc16k festvox-us-slt-hts fortunes
+             wordnet-base pocketsphinx pocketsphinx-en-us gnuplot-nox time)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo=""; [[ $(id -u) -eq 0 ]] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi

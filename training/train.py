@@ -1,0 +1,215 @@
+"""Trains one CTC acoustic model on the features made by prepare.py.
+
+    /usr/bin/python3 training/train.py --name en-lstm --cell lstm --hidden 320 --epochs 12
+
+Resumable: the checkpoint work/ckpt/NAME.pt is written after every epoch (and
+every --save-minutes), and a new run with the same name goes on from it. The
+best model on the dev set by greedy CER is kept as work/ckpt/NAME.best.pt.
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import text  # noqa: E402
+from model import AcousticModel, save_checkpoint  # noqa: E402
+
+
+def log(msg):
+    print(time.strftime("%H:%M:%S ") + msg, file=sys.stderr, flush=True)
+
+
+class FeatureSet:
+    """Utterances of one prepared set, memory-mapped."""
+
+    def __init__(self, features_dir, name):
+        self.x = np.load(os.path.join(features_dir, name + ".npy"), mmap_mode="r")
+        idx = np.load(os.path.join(features_dir, name + ".npz"))
+        self.lengths = idx["lengths"]
+        self.offsets = np.concatenate([[0], np.cumsum(self.lengths)])
+        self.label_lengths = idx["label_lengths"]
+        self.label_offsets = np.concatenate([[0], np.cumsum(self.label_lengths)])
+        self.labels = idx["labels"]
+
+    def __len__(self):
+        return len(self.lengths)
+
+    def batches(self, max_steps, rng=None):
+        """Lists of utterance indices of similar length, each under max_steps padded steps."""
+        order = np.argsort(self.lengths, kind="stable")
+        batches, cur = [], []
+        for i in order:
+            if cur and (len(cur) + 1) * self.lengths[i] > max_steps:
+                batches.append(cur)
+                cur = []
+            cur.append(i)
+        if cur:
+            batches.append(cur)
+        if rng is not None:
+            rng.shuffle(batches)
+        return batches
+
+    def collate(self, ids):
+        lengths = torch.tensor(self.lengths[ids])
+        x = torch.zeros(len(ids), int(lengths.max()), self.x.shape[1])
+        for k, i in enumerate(ids):
+            x[k, : self.lengths[i]] = torch.from_numpy(
+                self.x[self.offsets[i]: self.offsets[i + 1]].astype(np.float32))
+        targets = torch.cat([torch.from_numpy(
+            self.labels[self.label_offsets[i]: self.label_offsets[i + 1]].astype(np.int64)) for i in ids])
+        return x, lengths, targets, torch.tensor(self.label_lengths[ids])
+
+    def input_stats(self, max_steps=2_000_000):
+        x = np.asarray(self.x[:max_steps], dtype=np.float64)
+        return x.mean(0), x.std(0) + 1e-5
+
+
+def time_mask(x, lengths, rng, masks=2, width=6):
+    """SpecAugment-style time masks: cheap robustness to dropouts in the audio."""
+    for k in range(x.shape[0]):
+        for _ in range(masks):
+            w = int(rng.integers(0, width + 1))
+            if w and lengths[k] > 4 * w:
+                t = int(rng.integers(0, int(lengths[k]) - w))
+                x[k, t: t + w] = 0.0  # 0 = the training mean after normalisation
+    return x
+
+
+def greedy_cer(model, data, max_steps):
+    """Character error rate of greedy decoding on a set (0..1)."""
+    model.eval()
+    errors = total = 0
+    with torch.no_grad():
+        for ids in data.batches(max_steps):
+            x, lengths, targets, target_lengths = data.collate(ids)
+            best = model(x, lengths).argmax(-1)
+            at = 0
+            for k in range(len(ids)):
+                path = best[k, : lengths[k]].tolist()
+                hyp = [c for j, c in enumerate(path) if c != 0 and (j == 0 or c != path[j - 1])]
+                ref = targets[at: at + target_lengths[k]].tolist()
+                at += int(target_lengths[k])
+                errors += edit_distance(hyp, ref)
+                total += len(ref)
+    model.train()
+    return errors / max(total, 1)
+
+
+def edit_distance(a, b):
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--name", required=True)
+    ap.add_argument("--cell", choices=["lstm", "gru", "rnn"], default="lstm")
+    ap.add_argument("--bidirectional", action="store_true")
+    ap.add_argument("--layers", type=int, default=2)
+    ap.add_argument("--hidden", type=int, default=320)
+    ap.add_argument("--dropout", type=float, default=0.1)
+    ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--lr", type=float, default=1.5e-3)
+    ap.add_argument("--batch-steps", type=int, default=12000, help="padded steps per batch")
+    ap.add_argument("--minutes", type=float, default=0, help="stop after this wall time (0 = no limit)")
+    ap.add_argument("--save-minutes", type=float, default=10)
+    ap.add_argument("--work", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "work"))
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    torch.set_num_threads(1)  # torch's threads fight OpenBLAS's: 1 is fastest here
+    torch.manual_seed(args.seed)
+
+    feats = os.path.join(args.work, "features")
+    train, dev = FeatureSet(feats, "train"), FeatureSet(feats, "dev")
+    ckpt_dir = os.path.join(args.work, "ckpt")
+    os.makedirs(ckpt_dir, exist_ok=True)
+    ckpt_path = os.path.join(ckpt_dir, args.name + ".pt")
+
+    model = AcousticModel(cell=args.cell, bidirectional=args.bidirectional, num_layers=args.layers,
+                          hidden_size=args.hidden, input_dim=train.x.shape[1],
+                          vocab=text.VOCAB, dropout=args.dropout)
+    mean, std = train.input_stats()
+    model.set_input_stats(torch.tensor(mean, dtype=torch.float32), torch.tensor(1.0 / std, dtype=torch.float32))
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
+    state = {"epoch": 0, "step": 0, "best_cer": math.inf, "history": [], "train_seconds": 0.0}
+    if os.path.exists(ckpt_path):
+        saved = torch.load(ckpt_path)
+        model.load_state_dict(saved["state_dict"])
+        opt.load_state_dict(saved["opt"])
+        state = saved["state"]
+        log(f"resuming {args.name} at epoch {state['epoch']}, step {state['step']}")
+
+    with open(os.path.join(feats, "feature_config.json")) as f:
+        feature_config = json.load(f)
+    cmvn_mean = np.load(os.path.join(feats, "cmvn_mean.npy"))
+
+    def save(path):  # the format export.py reads, plus what resuming needs
+        save_checkpoint(path + ".tmp", model, feature_config, cmvn_mean,
+                        opt=opt.state_dict(), state=state, args=vars(args))
+        os.replace(path + ".tmp", path)
+
+    n_params = sum(p.numel() for p in model.parameters())
+    hours = train.lengths.sum() * 0.03 / 3600
+    log(f"{args.name}: {n_params / 1e6:.2f} M parameters, {len(train)} utterances ({hours:.1f} h)")
+    steps_per_epoch = len(train.batches(args.batch_steps))
+    total_steps = steps_per_epoch * args.epochs
+    started, last_save = time.time(), time.time()
+    model.train()
+    while state["epoch"] < args.epochs:
+        rng = np.random.default_rng(args.seed + state["epoch"])
+        batches = train.batches(args.batch_steps, rng)
+        done_in_epoch = state["step"] - state["epoch"] * steps_per_epoch
+        epoch_loss, epoch_start = [], time.time()
+        for b, ids in enumerate(batches[done_in_epoch:], done_in_epoch):
+            # Warm up for 300 steps, then cosine decay to 5% over the planned steps.
+            s = state["step"]
+            scale = min(1.0, (s + 1) / 300) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, s / total_steps))))
+            for g in opt.param_groups:
+                g["lr"] = args.lr * scale
+            x, lengths, targets, target_lengths = train.collate(ids)
+            x = time_mask(x, lengths, rng)
+            logp = model(x, lengths)
+            loss = ctc(logp.transpose(0, 1), targets, lengths, target_lengths)
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            opt.step()
+            state["step"] += 1
+            epoch_loss.append(loss.item())
+            if b % 50 == 0:
+                log(f"epoch {state['epoch'] + 1} batch {b}/{len(batches)} loss {np.mean(epoch_loss[-50:]):.3f} lr {args.lr * scale:.2e}")
+            if time.time() - last_save > args.save_minutes * 60:
+                save(ckpt_path)
+                last_save = time.time()
+            if args.minutes and time.time() - started > args.minutes * 60:
+                state["train_seconds"] += time.time() - epoch_start
+                save(ckpt_path)
+                log(f"time budget reached at epoch {state['epoch'] + 1}, batch {b}: checkpoint saved")
+                return
+        state["train_seconds"] += time.time() - epoch_start
+        state["epoch"] += 1
+        cer = greedy_cer(model, dev, args.batch_steps)
+        state["history"].append({"epoch": state["epoch"], "loss": float(np.mean(epoch_loss)), "dev_cer": cer,
+                                 "seconds": time.time() - epoch_start})
+        log(f"epoch {state['epoch']} done: loss {np.mean(epoch_loss):.3f}, dev greedy CER {100 * cer:.2f}%, "
+            f"{time.time() - epoch_start:.0f} s")
+        save(ckpt_path)
+        if cer < state["best_cer"]:
+            state["best_cer"] = cer
+            save(os.path.join(ckpt_dir, args.name + ".best.pt"))
+    log(f"{args.name}: finished, best dev greedy CER {100 * state['best_cer']:.2f}%")
+
+
+if __name__ == "__main__":
+    main()
