@@ -12,9 +12,9 @@
  * its memory and the work of every call growing) for the whole utterance.
  *
  * Timing: a node's own start/logprob/last describe its symbol as the end of
- * its prefix; a child copies them (p_*) when it is emitted, so a path reads
- * each character's timing from its successor and all times along a path are
- * ordered even though nodes are shared. See docs/DECODING.md. */
+ * its prefix; a child copies them (p_*) when it is entered, so a path reads
+ * each character's timing from its successor: what the path saw when it
+ * went on. See docs/DECODING.md. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -27,7 +27,7 @@ typedef struct {
     int start, last; /* frames: emitted, and last seen ending the prefix */
     float logprob;   /* log-prob of sym at start */
     int p_start, p_last;
-    float p_logprob; /* the parent's timing, seen when this node was emitted */
+    float p_logprob; /* the parent's timing when this node was last entered */
     double b, nb;    /* log P(prefix) over paths ending in blank / in sym */
     /* The frame being decoded: paths that stay in this prefix, and the
      * paths that enter it from the parent (one parent, so one value each). */
@@ -80,7 +80,8 @@ static asr_status reserve(asr_ctc_beam *b, int need) {
 
 static void unlink_child(asr_ctc_beam *b, int parent, int i) {
     int *link = &b->nodes[parent].child;
-    while (*link != i) link = &b->nodes[*link].sibling;
+    while (*link != i)
+        link = &b->nodes[*link].sibling;
     *link = b->nodes[i].sibling;
 }
 
@@ -101,8 +102,14 @@ static int new_node(asr_ctc_beam *b, int parent, int sym) {
     b->free_list = b->nodes[i].sibling;
     b->n_free--;
     node *n = &b->nodes[i];
-    *n = (node){.parent = parent, .child = -1, .sibling = -1, .sym = sym, .start = -1,
-                .last = -1, .p_start = -1, .p_last = -1};
+    *n = (node){.parent = parent,
+                .child = -1,
+                .sibling = -1,
+                .sym = sym,
+                .start = -1,
+                .last = -1,
+                .p_start = -1,
+                .p_last = -1};
     if (parent >= 0) {
         node *p = &b->nodes[parent];
         n->sibling = p->child;
@@ -151,7 +158,8 @@ static void step(asr_ctc_beam *b, const float *lp) {
         if (n->sym != 0 && (lp[n->sym] >= b->prune || best == n->sym))
             n->nb_stay = n->nb + lp[n->sym];
 
-        for (int j = n->child; j >= 0; j = b->nodes[j].sibling) b->child_of[b->nodes[j].sym] = j;
+        for (int j = n->child; j >= 0; j = b->nodes[j].sibling)
+            b->child_of[b->nodes[j].sym] = j;
         for (int c = 1; c < b->vocab; c++) {
             if (lp[c] < b->prune && c != best) continue;
             /* A repeated symbol starts a new character only after a blank. */
@@ -161,7 +169,8 @@ static void step(asr_ctc_beam *b, const float *lp) {
             queue(b, j);
             b->nodes[j].nb_enter = enter;
         }
-        for (int j = n->child; j >= 0; j = b->nodes[j].sibling) b->child_of[b->nodes[j].sym] = -1;
+        for (int j = n->child; j >= 0; j = b->nodes[j].sibling)
+            b->child_of[b->nodes[j].sym] = -1;
     }
 
     for (int k = 0; k < b->n_cand; k++) {
@@ -171,16 +180,19 @@ static void step(asr_ctc_beam *b, const float *lp) {
     }
     qsort(b->rank, (size_t)b->n_cand, sizeof *b->rank, by_score);
     int keep = b->n_cand < b->beam_size ? b->n_cand : b->beam_size;
-    for (int k = keep; k < b->n_cand; k++) release(b, b->cand[b->rank[k].pos]);
-    for (int k = 0; k < b->n_beam; k++) release(b, b->beam[k]);
+    for (int k = keep; k < b->n_cand; k++)
+        release(b, b->cand[b->rank[k].pos]);
+    for (int k = 0; k < b->n_beam; k++)
+        release(b, b->beam[k]);
     b->n_beam = keep;
-    for (int k = 0; k < keep; k++) b->beam[k] = b->cand[b->rank[k].pos];
+    for (int k = 0; k < keep; k++)
+        b->beam[k] = b->cand[b->rank[k].pos];
 
-    /* A prefix entered mostly at this frame is re-timed to it; leaves copy
-     * their parent's timing before any node's timing moves to this frame. */
+    /* A prefix entered mostly at this frame is re-timed to it and takes its
+     * parent's timing, read before any node moves to this frame. */
     for (int k = 0; k < keep; k++) {
         node *n = &b->nodes[b->beam[k]];
-        if (n->child < 0 && n->nb_enter > log_add(n->b_next, n->nb_stay)) {
+        if (n->nb_enter > log_add(n->b_next, n->nb_stay)) {
             const node *p = &b->nodes[n->parent];
             n->p_start = p->start;
             n->p_last = p->last;
@@ -222,8 +234,10 @@ static asr_status path_chars(const asr_ctc_beam *b, int from, int to, asr_ctc_ch
 }
 
 static int common_ancestor(const asr_ctc_beam *b, int x, int y) {
-    while (b->nodes[x].depth > b->nodes[y].depth) x = b->nodes[x].parent;
-    while (b->nodes[y].depth > b->nodes[x].depth) y = b->nodes[y].parent;
+    while (b->nodes[x].depth > b->nodes[y].depth)
+        x = b->nodes[x].parent;
+    while (b->nodes[y].depth > b->nodes[x].depth)
+        y = b->nodes[y].parent;
     while (x != y) {
         x = b->nodes[x].parent;
         y = b->nodes[y].parent;
@@ -242,7 +256,8 @@ static void force_agreement(asr_ctc_beam *b) {
     int kept = 0;
     for (int k = 0; k < b->n_beam; k++) {
         int i = b->beam[k];
-        while (b->nodes[i].depth > b->nodes[s].depth) i = b->nodes[i].parent;
+        while (b->nodes[i].depth > b->nodes[s].depth)
+            i = b->nodes[i].parent;
         if (i == s)
             b->beam[kept++] = b->beam[k];
         else
@@ -255,8 +270,10 @@ static void force_agreement(asr_ctc_beam *b) {
 static asr_status advance_root(asr_ctc_beam *b, asr_ctc_chars *stable) {
     force_agreement(b);
     int a = b->beam[0];
-    for (int k = 1; k < b->n_beam; k++) a = common_ancestor(b, a, b->beam[k]);
-    while (a != b->root && b->nodes[a].sym != b->space) a = b->nodes[a].parent;
+    for (int k = 1; k < b->n_beam; k++)
+        a = common_ancestor(b, a, b->beam[k]);
+    while (a != b->root && b->nodes[a].sym != b->space)
+        a = b->nodes[a].parent;
     if (a == b->root) return ASR_OK;
     asr_status st = path_chars(b, b->root, a, stable);
     if (st != ASR_OK) return st;
@@ -284,7 +301,8 @@ asr_ctc_beam *asr_ctc_beam_new(int vocab_size, int space, int beam_size, float p
         asr_ctc_beam_free(b);
         return asr_error_null(ASR_ERR_NOMEM, "out of memory for a beam of %d", beam_size);
     }
-    for (int c = 0; c < vocab_size; c++) b->child_of[c] = -1;
+    for (int c = 0; c < vocab_size; c++)
+        b->child_of[c] = -1;
     asr_ctc_beam_reset(b);
     return b;
 }

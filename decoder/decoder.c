@@ -12,7 +12,7 @@
 #include "error.h"
 
 struct asr_decoder {
-    const char *const *symbols;
+    const char **symbols; /* a copy of the array; the strings are the caller's */
     int vocab, space;
     asr_ctc_greedy *greedy; /* one of the two */
     asr_ctc_beam *beam;
@@ -63,22 +63,28 @@ asr_decoder *asr_decoder_new(const char *const *symbols, int vocab_size,
 
     asr_decoder *d = calloc(1, sizeof *d);
     if (!d) return asr_error_null(ASR_ERR_NOMEM, "out of memory for the decoder");
-    d->symbols = symbols;
     d->vocab = vocab_size;
     d->space = space;
+    d->symbols = malloc((size_t)vocab_size * sizeof *d->symbols);
+    if (!d->symbols) {
+        free(d);
+        return asr_error_null(ASR_ERR_NOMEM, "out of memory for %d symbols", vocab_size);
+    }
+    memcpy(d->symbols, symbols, (size_t)vocab_size * sizeof *d->symbols);
     if (params->beam_size == 1)
         d->greedy = asr_ctc_greedy_new(vocab_size, space);
     else
         d->beam = asr_ctc_beam_new(vocab_size, space, params->beam_size, params->beam_prune);
     if (!d->greedy && !d->beam) {
-        free(d);
+        asr_decoder_free(d);
         return NULL;
     }
     return d;
 }
 
 static void drop_words(asr_decoder *d, size_t from) {
-    for (size_t i = from; i < d->out.n_words; i++) free(d->out.words[i].text);
+    for (size_t i = from; i < d->out.n_words; i++)
+        free(d->out.words[i].text);
     d->out.n_words = from;
 }
 
@@ -89,6 +95,7 @@ void asr_decoder_free(asr_decoder *d) {
     asr_ctc_chars_free(&d->chars);
     asr_ctc_greedy_free(d->greedy);
     asr_ctc_beam_free(d->beam);
+    free(d->symbols);
     free(d);
 }
 
@@ -111,7 +118,8 @@ static asr_status add_word(asr_decoder *d, const asr_ctc_char *c, size_t n) {
         d->cap = cap;
     }
     size_t len = 0;
-    for (size_t i = 0; i < n; i++) len += strlen(d->symbols[c[i].sym]);
+    for (size_t i = 0; i < n; i++)
+        len += strlen(d->symbols[c[i].sym]);
     char *text = malloc(len + 1);
     if (!text) return asr_error(ASR_ERR_NOMEM, "out of memory for a word of %zu bytes", len);
     char *p = text;
@@ -125,8 +133,13 @@ static asr_status add_word(asr_decoder *d, const asr_ctc_char *c, size_t n) {
     *p = '\0';
     /* Clamped: inputs are log-probs, but a caller may feed unnormalised scores. */
     conf = fmin(conf / (double)n, 1.0);
-    d->out.words[d->out.n_words++] =
-        (asr_decoded_word){text, c[0].start, c[n - 1].end, (float)conf};
+    /* Beam paths read times from shared nodes, so a path that wins on
+     * alignments made stale by a later re-timing can come out of order. */
+    int start = c[0].start, end = c[n - 1].end;
+    if (d->out.n_words > 0 && start < d->out.words[d->out.n_words - 1].end_frame)
+        start = d->out.words[d->out.n_words - 1].end_frame;
+    if (end <= start) end = start + 1;
+    d->out.words[d->out.n_words++] = (asr_decoded_word){text, start, end, (float)conf};
     return ASR_OK;
 }
 
@@ -134,7 +147,8 @@ static asr_status add_word(asr_decoder *d, const asr_ctc_char *c, size_t n) {
 static asr_status add_words(asr_decoder *d, const asr_ctc_chars *chars) {
     for (size_t i = 0; i < chars->n;) {
         size_t j = i;
-        while (j < chars->n && chars->v[j].sym != d->space) j++;
+        while (j < chars->n && chars->v[j].sym != d->space)
+            j++;
         if (j > i) {
             asr_status st = add_word(d, chars->v + i, j - i);
             if (st != ASR_OK) return st;
@@ -148,7 +162,8 @@ asr_status asr_decoder_accept(asr_decoder *d, const float *logprobs, size_t n_fr
     if (!d) return asr_error(ASR_ERR_ARG, "decoder: NULL decoder");
     if (d->finished) return asr_error(ASR_ERR_STATE, "decoder: frames after finish");
     if (n_frames == 0) return ASR_OK;
-    if (!logprobs) return asr_error(ASR_ERR_ARG, "decoder: NULL log-probs for %zu frames", n_frames);
+    if (!logprobs)
+        return asr_error(ASR_ERR_ARG, "decoder: NULL log-probs for %zu frames", n_frames);
     if (n_frames > (size_t)(INT_MAX - d->frames) ||
         n_frames > SIZE_MAX / sizeof(float) / (size_t)d->vocab)
         return asr_error(ASR_ERR_ARG, "decoder: %zu frames is too many", n_frames);
@@ -156,8 +171,7 @@ asr_status asr_decoder_accept(asr_decoder *d, const float *logprobs, size_t n_fr
     for (size_t i = 0; i < n_frames * (size_t)d->vocab; i++)
         if (isnan(logprobs[i]) || logprobs[i] == INFINITY)
             return asr_error(ASR_ERR_ARG, "decoder: log-prob %g at frame %zu, symbol %zu",
-                             logprobs[i], d->frames + i / (size_t)d->vocab,
-                             i % (size_t)d->vocab);
+                             logprobs[i], d->frames + i / (size_t)d->vocab, i % (size_t)d->vocab);
     drop_words(d, d->out.n_stable);
     d->chars.n = 0;
     asr_status st = d->greedy ? asr_ctc_greedy_accept(d->greedy, logprobs, n_frames, &d->chars)

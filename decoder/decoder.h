@@ -27,8 +27,8 @@ typedef struct {
 
 typedef struct asr_decoder asr_decoder;
 
-/* symbols[0] is the blank; the symbol " " separates words. The symbol
- * strings are not copied and must outlive the decoder. */
+/* symbols[0] is the blank; the symbol " " separates words. The array is
+ * copied, the strings are not: they must outlive the decoder. */
 asr_decoder *asr_decoder_new(const char *const *symbols, int vocab_size,
                              const asr_decoder_params *params);
 void asr_decoder_free(asr_decoder *d);

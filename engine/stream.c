@@ -258,6 +258,7 @@ static void replace(char **slot, char *fresh) {
  * allocation failure, leaving the previous views in place. */
 static int refresh(asr_stream *s) {
     const asr_decoded *d = asr_decoder_best(s->decoder);
+    if (!d) return 0;
     if (d->n_words > s->words_cap) {
         asr_word *w = realloc(s->words, d->n_words * sizeof *w);
         if (!w) return 0;

@@ -34,8 +34,10 @@ static int rand_int(int n) {
 /* One frame: probability p on sym, the rest split at random over the others. */
 static void random_frame(float *row, int vocab, int sym, double p) {
     double w[16], sum = 0;
-    for (int c = 0; c < vocab; c++) sum += w[c] = c == sym ? 0 : -log(uniform());
-    for (int c = 0; c < vocab; c++) row[c] = (float)log(c == sym ? p : (1 - p) * w[c] / sum);
+    for (int c = 0; c < vocab; c++)
+        sum += w[c] = c == sym ? 0 : -log(uniform());
+    for (int c = 0; c < vocab; c++)
+        row[c] = (float)log(c == sym ? p : (1 - p) * w[c] / sum);
 }
 
 /* Frames whose best symbols spell pattern, with peak[t] on them (or 0.9). */
@@ -45,7 +47,8 @@ static float *pattern_frames(const char *pattern, const double *peak) {
     for (size_t t = 0; t < n; t++) {
         int sym = (int)(strchr(PATTERN, pattern[t]) - PATTERN);
         double p = peak ? peak[t] : 0.9;
-        for (int c = 0; c < V; c++) lp[t * V + c] = (float)log(c == sym ? p : (1 - p) / (V - 1));
+        for (int c = 0; c < V; c++)
+            lp[t * V + c] = (float)log(c == sym ? p : (1 - p) / (V - 1));
     }
     return lp;
 }
@@ -64,9 +67,13 @@ static float *speechlike(int n_frames, int vocab, double lo, double hi) {
 
 /* ---- decoding helpers ------------------------------------------------------ */
 
+/* The symbol array is freed at once: the decoder must keep its own copy. */
 static asr_decoder *new_decoder(int beam_size, float prune) {
     asr_decoder_params params = {beam_size, prune};
-    asr_decoder *d = asr_decoder_new(VOCAB, V, &params);
+    const char **symbols = malloc(sizeof VOCAB);
+    memcpy(symbols, VOCAB, sizeof VOCAB);
+    asr_decoder *d = asr_decoder_new(symbols, V, &params);
+    free(symbols);
     assert_non_null(d);
     return d;
 }
@@ -88,14 +95,16 @@ static void copy_words(words *out, const asr_decoded *r) {
 }
 
 static void free_words(words *w) {
-    for (size_t i = 0; i < w->n; i++) free(w->w[i].text);
+    for (size_t i = 0; i < w->n; i++)
+        free(w->w[i].text);
     free(w->w);
     *w = (words){0};
 }
 
 /* Keeps the stable words only. */
 static void keep_stable(words *w) {
-    for (size_t i = w->n_stable; i < w->n; i++) free(w->w[i].text);
+    for (size_t i = w->n_stable; i < w->n; i++)
+        free(w->w[i].text);
     w->n = w->n_stable;
 }
 
@@ -160,7 +169,8 @@ static size_t search_chars(int beam_size, const float *lp, int n_frames, int voc
         assert_int_equal(asr_ctc_beam_tail(b, &tail), ASR_OK);
         asr_ctc_beam_free(b);
     }
-    for (size_t i = 0; i < tail.n; i++) assert_int_equal(asr_ctc_chars_push(out, tail.v[i]), ASR_OK);
+    for (size_t i = 0; i < tail.n; i++)
+        assert_int_equal(asr_ctc_chars_push(out, tail.v[i]), ASR_OK);
     asr_ctc_chars_free(&tail);
     return out->n;
 }
@@ -172,10 +182,9 @@ static void test_greedy_collapse(void **state) {
     /* Repeats merge unless a blank separates them; blanks vanish; any run
      * of spaces splits words and never makes an empty one. */
     static const char *const cases[][2] = {
-        {"aa_a", "aa"}, {"aaa", "a"},     {"a_a", "aa"},     {"a__b", "ab"},
-        {"ab", "ab"},   {"abab", "abab"}, {"ba_ab", "baab"}, {"e_ee", "éé"},
-        {"____", ""},   {"", ""},         {"a  a", "a|a"},   {"  _a _ b  ", "a|b"},
-        {"a _ _ ", "a"}, {" ", ""},
+        {"aa_a", "aa"},   {"aaa", "a"},          {"a_a", "aa"},   {"a__b", "ab"}, {"ab", "ab"},
+        {"abab", "abab"}, {"ba_ab", "baab"},     {"e_ee", "éé"},  {"____", ""},   {"", ""},
+        {"a  a", "a|a"},  {"  _a _ b  ", "a|b"}, {"a _ _ ", "a"}, {" ", ""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         float *lp = pattern_frames(cases[i][0], NULL);
@@ -235,7 +244,8 @@ static void test_beam_beats_greedy(void **state) {
     float lp[2 * V];
     for (int t = 0; t < 2; t++) {
         const double p[V] = {.4, .25, .35, 0, 0};
-        for (int c = 0; c < V; c++) lp[t * V + c] = (float)log(p[c]);
+        for (int c = 0; c < V; c++)
+            lp[t * V + c] = (float)log(p[c]);
     }
     words g, b;
     asr_decoder *d = new_decoder(1, -10);
@@ -260,7 +270,8 @@ static void test_beam_times(void **state) {
     /* A wide beam keeps "a" alive from frame 0 at 1%; the word's time is
      * still where it was spoken (frames 5-6). And on clear posteriors the
      * beam reports the greedy words, times and confidences. */
-    float *lp = pattern_frames("_____aa__", (const double[]){.98, .98, .98, .98, .98, .98, .98, .98, .98});
+    float *lp =
+        pattern_frames("_____aa__", (const double[]){.98, .98, .98, .98, .98, .98, .98, .98, .98});
     for (int beam = 1; beam <= 16; beam *= 4) {
         asr_decoder *d = new_decoder(beam, -INFINITY);
         words w;
@@ -319,7 +330,8 @@ static void test_beam1_equals_greedy(void **state) {
 static double ctc_prob(const float *lp, int n_frames, int vocab, const int *label, int n) {
     double alpha[2][16], *a = alpha[0], *next = alpha[1];
     int s_max = 2 * n + 1; /* blank, l1, blank, ..., ln, blank */
-    for (int s = 0; s < s_max; s++) a[s] = 0;
+    for (int s = 0; s < s_max; s++)
+        a[s] = 0;
     a[0] = exp(lp[0]);
     if (n) a[1] = exp(lp[label[0]]);
     for (int t = 1; t < n_frames; t++) {
@@ -347,14 +359,17 @@ static void test_beam_matches_brute_force(void **state) {
     for (int trial = 0; trial < 200; trial++) {
         int n_frames = 1 + rand_int(6);
         float lp[6 * VB];
-        for (int t = 0; t < n_frames; t++) random_frame(lp + t * VB, VB, 0, 0.2 + 0.5 * uniform());
+        for (int t = 0; t < n_frames; t++)
+            random_frame(lp + t * VB, VB, 0, 0.2 + 0.5 * uniform());
         int best[6] = {0}, n_best = 0, label[6] = {0};
         double p_best = -1, p_total = 0;
         for (int n = 0; n <= n_frames; n++) {
             int count = 1;
-            for (int i = 0; i < n; i++) count *= VB - 1;
+            for (int i = 0; i < n; i++)
+                count *= VB - 1;
             for (int k = 0; k < count; k++) {
-                for (int i = 0, x = k; i < n; i++, x /= VB - 1) label[i] = 1 + x % (VB - 1);
+                for (int i = 0, x = k; i < n; i++, x /= VB - 1)
+                    label[i] = 1 + x % (VB - 1);
                 double p = ctc_prob(lp, n_frames, VB, label, n);
                 p_total += p;
                 if (p > p_best) {
@@ -367,7 +382,8 @@ static void test_beam_matches_brute_force(void **state) {
         assert_float_equal(p_total, 1.0, 1e-9); /* the forward algorithm is right */
         asr_ctc_chars got = {0};
         assert_int_equal(search_chars(2000, lp, n_frames, VB, &got), n_best);
-        for (int i = 0; i < n_best; i++) assert_int_equal(got.v[i].sym, best[i]);
+        for (int i = 0; i < n_best; i++)
+            assert_int_equal(got.v[i].sym, best[i]);
         asr_ctc_chars_free(&got);
     }
 }
@@ -494,7 +510,8 @@ static void test_bad_args(void **state) {
     for (int beam = 1; beam <= 4; beam += 3) {
         asr_decoder *d = new_decoder(beam, -10);
         float lp[2 * V];
-        for (int c = 0; c < 2 * V; c++) lp[c] = logf(1.0f / V);
+        for (int c = 0; c < 2 * V; c++)
+            lp[c] = logf(1.0f / V);
         lp[V + 3] = NAN;
         assert_int_equal(asr_decoder_accept(d, lp, 2), ASR_ERR_ARG);
         assert_non_null(strstr(asr_last_error(), "frame 1"));

@@ -64,18 +64,41 @@ class AcousticModel(nn.Module):
         self.input_mean.copy_(torch.as_tensor(mean, dtype=torch.float32))
         self.input_inv_std.copy_(torch.as_tensor(inv_std, dtype=torch.float32))
 
+    def _bidirectional(self, x, lengths):
+        """Both directions of ragged sequences as plain unidirectional passes,
+        each sequence reversed within its own length for the backward one.
+        Same result as packed sequences, whose backward pass was measured
+        about 60x slower on CPU here."""
+        steps = torch.arange(x.shape[1]).unsqueeze(0)
+        lengths = lengths.unsqueeze(1)
+        rev = torch.where(steps < lengths, lengths - 1 - steps, steps)  # [B, T]
+        flip = lambda t: t.gather(1, rev.unsqueeze(2).expand(-1, -1, t.shape[2]))  # noqa: E731
+        h = x
+        for layer in range(self.num_layers):
+            if layer > 0 and self.training and self.dropout > 0:
+                h = F.dropout(h, self.dropout)
+            fw = self._one_direction(h, layer, "")
+            bw = flip(self._one_direction(flip(h), layer, "_reverse"))
+            h = torch.cat([fw, bw], dim=2)
+        return h
+
+    def _one_direction(self, x, layer, suffix):
+        weights = [getattr(self.rnn, "%s_l%d%s" % (w, layer, suffix))
+                   for w in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+        h0 = x.new_zeros(1, x.shape[0], self.hidden_size)
+        if self.cell == "lstm":
+            return torch._VF.lstm(x, (h0, h0), weights, True, 1, 0.0, self.training, False, True)[0]
+        run = torch._VF.gru if self.cell == "gru" else torch._VF.rnn_tanh
+        return run(x, h0, weights, True, 1, 0.0, self.training, False, True)[0]
+
     def forward(self, x, lengths=None):
         """x: [B, T, input_dim]; lengths: [B] valid steps (None: all T).
         Returns log-probabilities [B, T, vocab]; padded steps are garbage."""
         x = (x - self.input_mean) * self.input_inv_std
-        if lengths is None:
-            y, _ = self.rnn(x)
+        if lengths is None or not self.bidirectional:
+            y, _ = self.rnn(x)  # padding cannot reach earlier steps of a forward pass
         else:
-            packed = nn.utils.rnn.pack_padded_sequence(
-                x, torch.as_tensor(lengths).cpu(), batch_first=True, enforce_sorted=False)
-            y, _ = self.rnn(packed)
-            y, _ = nn.utils.rnn.pad_packed_sequence(y, batch_first=True,
-                                                    total_length=x.shape[1])
+            y = self._bidirectional(x, torch.as_tensor(lengths))
         return F.log_softmax(self.out(y), dim=-1)
 
 

@@ -2,7 +2,7 @@
 
     /usr/bin/python3 training/prepare.py --work training/work
 
-Reads work/real/{train,dev}/manifest.tsv and work/synth/train/manifest.tsv
+Reads work/real/{train,dev}/manifest.tsv and work/real/train/manifest_synth.tsv
 (made by training/data/), writes work/features/<set>.npy (float16 steps,
 concatenated) and <set>.npz (lengths, labels, ids) plus the CMVN prior
 (cmvn_mean.npy) and the feature settings (feature_config.json). Real speech is used twice, clean and augmented; synthetic
@@ -55,6 +55,7 @@ _cmvn_mean = None
 def _init(cmvn_mean):
     global _cmvn_mean
     _cmvn_mean = cmvn_mean
+    augment.tune_malloc()
 
 
 def _featurise(job):
@@ -119,7 +120,7 @@ def main():
     os.makedirs(out_dir, exist_ok=True)
 
     real = read_manifest(os.path.join(args.work, "real/train/manifest.tsv"))
-    synth = read_manifest(os.path.join(args.work, "synth/train/manifest.tsv"))
+    synth = read_manifest(os.path.join(args.work, "real/train/manifest_synth.tsv"))  # minus dev
     dev = read_manifest(os.path.join(args.work, "real/dev/manifest.tsv"))
 
     mean_path = os.path.join(out_dir, "cmvn_mean.npy")

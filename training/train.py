@@ -65,7 +65,7 @@ class FeatureSet:
             self.labels[self.label_offsets[i]: self.label_offsets[i + 1]].astype(np.int64)) for i in ids])
         return x, lengths, targets, torch.tensor(self.label_lengths[ids])
 
-    def input_stats(self, max_steps=2_000_000):
+    def input_stats(self, max_steps=300_000):
         x = np.asarray(self.x[:max_steps], dtype=np.float64)
         return x.mean(0), x.std(0) + 1e-5
 
