@@ -72,8 +72,10 @@ static void *worker(void *arg) {
     batch *b = arg;
     asr_stream *s = asr_stream_new(b->opt->model, &b->opt->params);
     for (int i; (i = atomic_fetch_add(&b->next, 1)) < b->n;) {
-        if (s) transcribe_one(b, s, i);
-        else b->items[i].error = format_error(b->items[i].path, asr_last_error());
+        if (s)
+            transcribe_one(b, s, i);
+        else
+            b->items[i].error = format_error(b->items[i].path, asr_last_error());
         pthread_mutex_lock(&b->lock);
         b->done[i] = 1;
         pthread_cond_broadcast(&b->finished_one);
@@ -94,7 +96,8 @@ void batch_run(const batch_options *opt, char **paths, int n_paths) {
         free(b.items), free(b.done), free(tids);
         return;
     }
-    for (int i = 0; i < n_paths; i++) b.items[i].path = paths[i];
+    for (int i = 0; i < n_paths; i++)
+        b.items[i].path = paths[i];
     atomic_init(&b.next, 0);
     pthread_mutex_init(&b.lock, NULL);
     pthread_cond_init(&b.finished_one, NULL);
@@ -105,14 +108,16 @@ void batch_run(const batch_options *opt, char **paths, int n_paths) {
 
     for (int i = 0; i < n_paths; i++) {
         pthread_mutex_lock(&b.lock);
-        while (!b.done[i]) pthread_cond_wait(&b.finished_one, &b.lock);
+        while (!b.done[i])
+            pthread_cond_wait(&b.finished_one, &b.lock);
         pthread_mutex_unlock(&b.lock);
         batch_item *item = &b.items[i];
         if (!item->text && !item->error) item->error = format_error(item->path, "out of memory");
         opt->on_done(item, i, opt->ctx);
         free(item->text), free(item->json), free(item->error);
     }
-    for (int t = 0; t < started; t++) pthread_join(tids[t], NULL);
+    for (int t = 0; t < started; t++)
+        pthread_join(tids[t], NULL);
     pthread_cond_destroy(&b.finished_one);
     pthread_mutex_destroy(&b.lock);
     free(tids), free(b.items), free(b.done);

@@ -11,13 +11,13 @@ enum { EXIT_OK = 0, EXIT_SOME_FAILED = 1, EXIT_USAGE = 2 };
 
 int cmd_transcribe(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 /* Matches argv[*i] against --name (or -short when short_name is not 0) taking
  * a value as the next argument or after '='. Returns 1 and sets *value on a
  * match, 0 when argv[*i] is another option, -1 (after printing an error)
  * when the value is missing. Advances *i past a separate value. */
-int opt_value(int argc, char **argv, int *i, const char *name, char short_name,
-              const char **value);
+int opt_value(int argc, char **argv, int *i, const char *name, char short_name, const char **value);
 /* Parses a whole decimal integer in lo..hi, or prints an error naming the
  * option and returns 0. */
 int opt_int(const char *option, const char *text, long lo, long hi, int *out);

@@ -38,7 +38,8 @@ typedef struct {
 } manifest;
 
 static void manifest_free(manifest *m) {
-    for (int i = 0; i < m->n; i++) free(m->ids[i]), free(m->paths[i]), free(m->refs[i]);
+    for (int i = 0; i < m->n; i++)
+        free(m->ids[i]), free(m->paths[i]), free(m->refs[i]);
     free(m->ids), free(m->paths), free(m->refs);
 }
 
@@ -57,7 +58,8 @@ static int manifest_read(const char *file, manifest *m) {
         if (!*line) continue;
         char *id = line, *audio = strchr(id, '\t'), *text = audio ? strchr(audio + 1, '\t') : NULL;
         if (!text) {
-            fprintf(stderr, "asr eval: %s:%d: expected ID<TAB>AUDIO<TAB>TRANSCRIPT\n", file, lineno);
+            fprintf(stderr, "asr eval: %s:%d: expected ID<TAB>AUDIO<TAB>TRANSCRIPT\n", file,
+                    lineno);
             ok = 0;
             break;
         }
@@ -69,8 +71,10 @@ static int manifest_read(const char *file, manifest *m) {
             m->refs = realloc(m->refs, (size_t)cap_rows * sizeof(char *));
         }
         char *path = malloc(strlen(dir) + strlen(audio) + 2);
-        if (audio[0] == '/') strcpy(path, audio);
-        else sprintf(path, "%s/%s", dir, audio);
+        if (audio[0] == '/')
+            strcpy(path, audio);
+        else
+            sprintf(path, "%s/%s", dir, audio);
         m->ids[m->n] = strdup(id), m->paths[m->n] = path, m->refs[m->n] = wer_normalise(text);
         m->n++;
     }
@@ -95,7 +99,9 @@ static void add(edit_counts *total, edit_counts e) {
     total->insertions += e.insertions, total->ref_len += e.ref_len;
 }
 
-static size_t errors(edit_counts e) { return e.substitutions + e.deletions + e.insertions; }
+static size_t errors(edit_counts e) {
+    return e.substitutions + e.deletions + e.insertions;
+}
 
 static double rate(edit_counts e) {
     return e.ref_len ? 100.0 * (double)errors(e) / (double)e.ref_len : 0.0;

@@ -13,6 +13,7 @@ static const char usage[] =
     "Commands:\n"
     "  transcribe FILE...   write the text spoken in audio files (WAV, FLAC, Ogg, ...)\n"
     "  eval MANIFEST...     word and character error rates against reference transcripts\n"
+    "  bench FILE...        speed, latency and memory of streaming recognition\n"
     "\n"
     "Run 'asr COMMAND --help' for the options of a command.\n"
     "Options: -h, --help  this text;  --version  the version.\n"
@@ -38,6 +39,7 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(cmd, "transcribe")) return cmd_transcribe(argc - 1, argv + 1);
     if (!strcmp(cmd, "eval")) return cmd_eval(argc - 1, argv + 1);
+    if (!strcmp(cmd, "bench")) return cmd_bench(argc - 1, argv + 1);
     fprintf(stderr, "asr: unknown command '%s' (see 'asr --help')\n", cmd);
     return EXIT_USAGE;
 }

@@ -39,7 +39,9 @@ int opt_int(const char *option, const char *text, long lo, long hi, int *out) {
     return 1;
 }
 
-static int readable(const char *path) { return access(path, R_OK) == 0; }
+static int readable(const char *path) {
+    return access(path, R_OK) == 0;
+}
 
 const char *default_model_path(const char *const *names) {
     static char path[PATH_MAX + 64];

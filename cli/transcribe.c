@@ -44,9 +44,12 @@ static void print_item(const batch_item *item, int index, void *ctx) {
         p->failed = 1;
         return;
     }
-    if (p->json) puts(item->json ? item->json : "{}");
-    else if (p->several) printf("%s\t%s\n", item->path, item->text);
-    else puts(item->text);
+    if (p->json)
+        puts(item->json ? item->json : "{}");
+    else if (p->several)
+        printf("%s\t%s\n", item->path, item->text);
+    else
+        puts(item->text);
     fflush(stdout);
 }
 

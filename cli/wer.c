@@ -37,7 +37,8 @@ static tokens split(const char *s, int words) {
             t.start[t.n] = p, t.len[t.n++] = 1, p++;
             continue;
         }
-        while (*p == ' ') p++;
+        while (*p == ' ')
+            p++;
         if (!*p) break;
         const char *e = strchr(p, ' ');
         size_t k = e ? (size_t)(e - p) : strlen(p);
@@ -59,7 +60,8 @@ static edit_counts align(const char *ref, const char *hyp, int words) {
     size_t cols = h.n + 1;
     edit_counts *prev = malloc(cols * sizeof *prev), *cur = malloc(cols * sizeof *cur);
     if (r.start && r.len && h.start && h.len && prev && cur) {
-        for (size_t j = 0; j < cols; j++) prev[j] = (edit_counts){0, 0, j, 0};
+        for (size_t j = 0; j < cols; j++)
+            prev[j] = (edit_counts){0, 0, j, 0};
         for (size_t i = 1; i <= r.n; i++) {
             cur[0] = (edit_counts){0, i, 0, 0};
             for (size_t j = 1; j < cols; j++) {
@@ -68,9 +70,12 @@ static edit_counts align(const char *ref, const char *hyp, int words) {
                 size_t cs = sub.substitutions + sub.deletions + sub.insertions + !match;
                 size_t cd = del.substitutions + del.deletions + del.insertions + 1;
                 size_t ci = ins.substitutions + ins.deletions + ins.insertions + 1;
-                if (cs <= cd && cs <= ci) sub.substitutions += !match, cur[j] = sub;
-                else if (cd <= ci) del.deletions++, cur[j] = del;
-                else ins.insertions++, cur[j] = ins;
+                if (cs <= cd && cs <= ci)
+                    sub.substitutions += !match, cur[j] = sub;
+                else if (cd <= ci)
+                    del.deletions++, cur[j] = del;
+                else
+                    ins.insertions++, cur[j] = ins;
             }
             edit_counts *t = prev;
             prev = cur, cur = t;
@@ -83,5 +88,9 @@ static edit_counts align(const char *ref, const char *hyp, int words) {
     return out;
 }
 
-edit_counts wer_count_words(const char *ref, const char *hyp) { return align(ref, hyp, 1); }
-edit_counts wer_count_chars(const char *ref, const char *hyp) { return align(ref, hyp, 0); }
+edit_counts wer_count_words(const char *ref, const char *hyp) {
+    return align(ref, hyp, 1);
+}
+edit_counts wer_count_chars(const char *ref, const char *hyp) {
+    return align(ref, hyp, 0);
+}

@@ -26,7 +26,9 @@ void *asr_error_null(asr_status status, const char *fmt, ...) {
     return NULL;
 }
 
-const char *asr_last_error(void) { return last_error; }
+const char *asr_last_error(void) {
+    return last_error;
+}
 
 const char *asr_status_str(asr_status status) {
     switch (status) {

@@ -6,11 +6,9 @@
 
 /* Records a printf-style message for the calling thread and returns status,
  * so that callers can write: return asr_error(ASR_ERR_IO, "%s: ...", path); */
-asr_status asr_error(asr_status status, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+asr_status asr_error(asr_status status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Same, for functions that report failure by returning NULL. */
-void *asr_error_null(asr_status status, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void *asr_error_null(asr_status status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

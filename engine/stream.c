@@ -33,11 +33,11 @@ struct asr_stream {
     int finished;
     size_t samples_in;
 
-    float *block;         /* BLOCK_STEPS x in_dim features */
-    float *block_logp;    /* BLOCK_STEPS x vocab */
-    float_buf utterance;  /* bidirectional models: every feature step */
+    float *block;        /* BLOCK_STEPS x in_dim features */
+    float *block_logp;   /* BLOCK_STEPS x vocab */
+    float_buf utterance; /* bidirectional models: every feature step */
     int keep_logprobs;
-    float_buf logprobs;   /* kept on request */
+    float_buf logprobs; /* kept on request */
 
     /* The result, rebuilt from the decoder on request. */
     asr_result result;
@@ -49,7 +49,8 @@ struct asr_stream {
 static asr_status buf_append(float_buf *b, const float *x, size_t n) {
     if (b->n + n > b->cap) {
         size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->n + n) cap *= 2;
+        while (cap < b->n + n)
+            cap *= 2;
         float *p = realloc(b->data, cap * sizeof *p);
         if (!p) return asr_error(ASR_ERR_NOMEM, "out of memory (%zu floats)", cap);
         b->data = p;
@@ -91,7 +92,8 @@ asr_stream *asr_stream_new(const asr_model *model, const asr_stream_params *para
     const char **symbols = malloc((size_t)s->vocab * sizeof *symbols);
     asr_decoder_params dp = {.beam_size = p.beam_size, .beam_prune = p.beam_prune};
     if (symbols) {
-        for (int i = 0; i < s->vocab; i++) symbols[i] = asr_model_symbol(model, i);
+        for (int i = 0; i < s->vocab; i++)
+            symbols[i] = asr_model_symbol(model, i);
         s->decoder = asr_decoder_new(symbols, s->vocab, &dp);
         free(symbols);
     }
@@ -152,8 +154,7 @@ const float *asr_stream_logprobs(const asr_stream *s, size_t *n_frames) {
 /* Scores n feature steps and hands the log-probs to the decoder. */
 static asr_status score(asr_stream *s, const float *x, size_t n, float *logp) {
     asr_status st = asr_model_forward(s->model, s->state, x, n, logp);
-    if (st == ASR_OK && s->keep_logprobs)
-        st = buf_append(&s->logprobs, logp, n * (size_t)s->vocab);
+    if (st == ASR_OK && s->keep_logprobs) st = buf_append(&s->logprobs, logp, n * (size_t)s->vocab);
     if (st == ASR_OK) st = asr_decoder_accept(s->decoder, logp, n);
     return st;
 }
@@ -236,7 +237,8 @@ asr_status asr_stream_finish(asr_stream *s) {
 /* Joins words[from..to) with single spaces into a new string. */
 static char *join_words(const asr_decoded *d, size_t from, size_t to) {
     size_t len = 1;
-    for (size_t i = from; i < to; i++) len += strlen(d->words[i].text) + 1;
+    for (size_t i = from; i < to; i++)
+        len += strlen(d->words[i].text) + 1;
     char *out = malloc(len), *p = out;
     if (!out) return NULL;
     for (size_t i = from; i < to; i++) {

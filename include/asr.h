@@ -69,15 +69,15 @@ asr_model *asr_model_load(const char *path);
 void asr_model_free(asr_model *model);
 
 typedef struct {
-    const char *name;      /* from the file, e.g. "en-lstm-2x320" */
-    const char *cell;      /* "lstm", "gru" or "rnn" */
-    int bidirectional;     /* 1: needs the whole utterance (see finish) */
-    int num_layers;        /* recurrent layers */
-    int hidden_size;       /* units per direction */
-    size_t num_params;     /* weights and biases */
-    int sample_rate;       /* rate the features are computed at */
-    int frame_shift_ms;    /* one model step, after frame stacking */
-    int vocab_size;        /* output symbols, blank first */
+    const char *name;   /* from the file, e.g. "en-lstm-2x320" */
+    const char *cell;   /* "lstm", "gru" or "rnn" */
+    int bidirectional;  /* 1: needs the whole utterance (see finish) */
+    int num_layers;     /* recurrent layers */
+    int hidden_size;    /* units per direction */
+    size_t num_params;  /* weights and biases */
+    int sample_rate;    /* rate the features are computed at */
+    int frame_shift_ms; /* one model step, after frame stacking */
+    int vocab_size;     /* output symbols, blank first */
 } asr_model_info;
 
 asr_model_info asr_model_get_info(const asr_model *model);
@@ -87,10 +87,10 @@ asr_model_info asr_model_get_info(const asr_model *model);
 typedef struct asr_stream asr_stream;
 
 typedef struct {
-    int beam_size;            /* 1 = greedy; >1 = CTC prefix beam search */
-    float beam_prune;         /* drop symbols with log-prob below this (e.g. -10) */
+    int beam_size;    /* 1 = greedy; >1 = CTC prefix beam search */
+    float beam_prune; /* drop symbols with log-prob below this (e.g. -10) */
     /* Endpointing (used by live transcription): */
-    int endpoint_silence_ms;  /* trailing silence after speech that ends an utterance */
+    int endpoint_silence_ms;       /* trailing silence after speech that ends an utterance */
     int endpoint_max_utterance_ms; /* force an endpoint after this long (0 = never) */
 } asr_stream_params;
 
@@ -105,8 +105,8 @@ void asr_stream_free(asr_stream *stream);
  * rate must stay the same within one utterance. The result does not depend
  * on how the audio is cut into calls. NaN or Inf samples are rejected with
  * ASR_ERR_AUDIO and nothing of that call is used. */
-asr_status asr_stream_accept_waveform(asr_stream *stream, int sample_rate,
-                                      const float *samples, size_t n);
+asr_status asr_stream_accept_waveform(asr_stream *stream, int sample_rate, const float *samples,
+                                      size_t n);
 
 /* Ends the utterance: flushes the resampler, the feature pipeline and the
  * decoder. Bidirectional models do all their work here. */
@@ -124,12 +124,12 @@ asr_partial asr_stream_partial(asr_stream *stream);
 
 typedef struct {
     const char *word;
-    float start, end;     /* seconds from the start of the utterance */
-    float confidence;     /* 0..1 */
+    float start, end; /* seconds from the start of the utterance */
+    float confidence; /* 0..1 */
 } asr_word;
 
 typedef struct {
-    const char *text;     /* words joined by single spaces */
+    const char *text; /* words joined by single spaces */
     const asr_word *words;
     size_t n_words;
     double audio_seconds; /* audio taken so far */
@@ -147,20 +147,20 @@ const float *asr_stream_logprobs(const asr_stream *stream, size_t *n_frames);
 /* ---- Feature extraction (used by the training tools through ctypes) ------ */
 
 typedef struct {
-    int sample_rate;          /* 16000 */
-    float frame_length_ms;    /* 25 */
-    float frame_shift_ms;     /* 10 */
-    int num_mel_bins;         /* 40 */
-    int num_ceps;             /* 20 */
-    float low_freq;           /* 20 Hz */
-    float high_freq;          /* 0 = Nyquist; negative = offset from Nyquist */
-    float preemph;            /* 0.97 */
-    float cepstral_lifter;    /* 22 */
-    int delta_order;          /* 0, 1 or 2: appended deltas */
-    int delta_window;         /* 2 */
-    int stack;                /* frames stacked into one model step */
-    float cmvn_prior_frames;  /* weight of cmvn_mean; 0 disables CMVN */
-    const float *cmvn_mean;   /* num_ceps values, copied; NULL disables CMVN */
+    int sample_rate;         /* 16000 */
+    float frame_length_ms;   /* 25 */
+    float frame_shift_ms;    /* 10 */
+    int num_mel_bins;        /* 40 */
+    int num_ceps;            /* 20 */
+    float low_freq;          /* 20 Hz */
+    float high_freq;         /* 0 = Nyquist; negative = offset from Nyquist */
+    float preemph;           /* 0.97 */
+    float cepstral_lifter;   /* 22 */
+    int delta_order;         /* 0, 1 or 2: appended deltas */
+    int delta_window;        /* 2 */
+    int stack;               /* frames stacked into one model step */
+    float cmvn_prior_frames; /* weight of cmvn_mean; 0 disables CMVN */
+    const float *cmvn_mean;  /* num_ceps values, copied; NULL disables CMVN */
 } asr_feature_config;
 
 asr_feature_config asr_feature_default_config(void);
@@ -172,8 +172,7 @@ void asr_feature_extractor_free(asr_feature_extractor *fe);
 /* Values per output step: num_ceps * (1 + delta_order) * stack. */
 int asr_feature_extractor_dim(const asr_feature_extractor *fe);
 /* Samples at config.sample_rate, in [-1, 1]. */
-asr_status asr_feature_extractor_accept(asr_feature_extractor *fe, const float *samples,
-                                        size_t n);
+asr_status asr_feature_extractor_accept(asr_feature_extractor *fe, const float *samples, size_t n);
 /* No more audio: releases the frames held back for deltas. */
 asr_status asr_feature_extractor_finish(asr_feature_extractor *fe);
 /* Copies up to max_steps ready steps into out (max_steps x dim); returns

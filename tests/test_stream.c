@@ -39,8 +39,7 @@ static run_output run(const asr_model *m, const asr_audio *a, size_t chunk) {
     asr_stream_keep_logprobs(s, 1);
     for (size_t at = 0; at < a->n; at += chunk) {
         size_t n = a->n - at < chunk ? a->n - at : chunk;
-        assert_int_equal(asr_stream_accept_waveform(s, a->sample_rate, a->samples + at, n),
-                         ASR_OK);
+        assert_int_equal(asr_stream_accept_waveform(s, a->sample_rate, a->samples + at, n), ASR_OK);
     }
     assert_int_equal(asr_stream_finish(s), ASR_OK);
     run_output out;
@@ -63,8 +62,12 @@ static void check_chunk_invariance(const char *model_rel, const char *audio_rel)
     for (size_t k = 0; k < sizeof chunks / sizeof *chunks; k++) {
         run_output part = run(m, &a, chunks[k]);
         assert_int_equal(part.n_frames, whole.n_frames);
+        /* BLAS kernels round differently for different block heights, so
+         * log-probs agree to float rounding, not bit for bit. */
         size_t n = whole.n_frames * (size_t)asr_model_get_info(m).vocab_size;
-        assert_memory_equal(part.logprobs, whole.logprobs, n * sizeof(float));
+        float diff = test_max_abs_diff(part.logprobs, whole.logprobs, n);
+        print_message("chunk %zu samples: max abs log-prob difference %.2g\n", chunks[k], diff);
+        assert_true(diff <= 1e-5f);
         assert_string_equal(part.text, whole.text);
         free(part.logprobs);
         free(part.text);

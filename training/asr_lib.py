@@ -138,3 +138,43 @@ def features(samples, config, cmvn_mean=None):
         return out[:n].copy()
     finally:
         _lib.asr_feature_extractor_free(fe)
+
+
+def _stream_api():
+    _lib.asr_model_load.restype = ctypes.c_void_p
+    _lib.asr_model_load.argtypes = [ctypes.c_char_p]
+    _lib.asr_model_free.argtypes = [ctypes.c_void_p]
+    _lib.asr_stream_new.restype = ctypes.c_void_p
+    _lib.asr_stream_new.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+    _lib.asr_stream_free.argtypes = [ctypes.c_void_p]
+    _lib.asr_stream_keep_logprobs.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    _lib.asr_stream_accept_waveform.argtypes = [ctypes.c_void_p, ctypes.c_int, _f32p, ctypes.c_size_t]
+    _lib.asr_stream_finish.argtypes = [ctypes.c_void_p]
+    _lib.asr_stream_logprobs.restype = _f32p
+    _lib.asr_stream_logprobs.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_size_t)]
+
+
+_stream_api()
+
+
+def engine_logprobs(model_path, samples, rate, vocab_size):
+    """The C engine's log-probabilities (steps x vocab) for a whole utterance."""
+    model = _lib.asr_model_load(model_path.encode())
+    if not model:
+        raise RuntimeError(_lib.asr_last_error().decode())
+    stream = _lib.asr_stream_new(model, None)
+    try:
+        if not stream:
+            raise RuntimeError(_lib.asr_last_error().decode())
+        _lib.asr_stream_keep_logprobs(stream, 1)
+        x = np.ascontiguousarray(samples, dtype=np.float32)
+        _check(_lib.asr_stream_accept_waveform(stream, rate, _ptr(x), x.size), model_path)
+        _check(_lib.asr_stream_finish(stream), model_path)
+        n = ctypes.c_size_t()
+        p = _lib.asr_stream_logprobs(stream, ctypes.byref(n))
+        if n.value == 0:
+            return np.zeros((0, vocab_size), np.float32)
+        return np.ctypeslib.as_array(p, shape=(n.value, vocab_size)).copy()
+    finally:
+        _lib.asr_stream_free(stream)
+        _lib.asr_model_free(model)

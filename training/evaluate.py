@@ -1,0 +1,54 @@
+"""WER and CER of every shipped model on every held-out test set, as the
+Markdown table of pretrained/MODEL_CARD.md. Runs `build/asr eval --json`.
+
+    /usr/bin/python3 training/evaluate.py [--work training/work] [--models en-lstm ...]
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TEST_SETS = [
+    ("test_speechocean.tsv", "speechocean762, 25 held-out speakers"),
+    ("test_fsdd.tsv", "FSDD test split (digits)"),
+    ("test_extra.tsv", "Common Voice, 3 held-out speakers"),
+    ("test_synth.tsv", "4 held-out synthetic voices"),
+]
+DECODERS = [("greedy", ["--beam", "1"]), ("beam 8", ["--beam", "8"])]
+
+
+def evaluate(model, manifest, extra, jobs):
+    cmd = [os.path.join(ROOT, "build", "asr"), "eval", "--json", "-j", str(jobs),
+           "--model", model, manifest] + extra
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if not out.stdout.strip():
+        sys.exit(f"{' '.join(cmd)} failed: {out.stderr.strip()}")
+    return json.loads(out.stdout.strip().splitlines()[-1]), " ".join(cmd[1:]).replace(ROOT + "/", "")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--work", default=os.path.join(ROOT, "training", "work"))
+    ap.add_argument("--models", nargs="+", default=["en-lstm", "en-bilstm", "en-gru", "en-rnn"])
+    ap.add_argument("-j", type=int, default=2)
+    args = ap.parse_args()
+    print("| model | decoder | test set | utterances | WER % | CER % | word accuracy % |")
+    print("|---|---|---|---:|---:|---:|---:|")
+    commands = []
+    for name in args.models:
+        model = os.path.join(ROOT, "pretrained", name + ".gguf")
+        for label, extra in DECODERS:
+            for file, desc in TEST_SETS:
+                r, cmd = evaluate(model, os.path.join(args.work, "real", file), extra, args.j)
+                commands.append(cmd)
+                print(f"| {name} | {label} | {desc} | {r['utterances']} | {r['wer']:.2f} | {r['cer']:.2f} "
+                      f"| {100 - r['wer']:.2f} |", flush=True)
+    print("\nCommands (from the repository root, after `bash training/run.sh` made the test manifests):\n")
+    for c in commands:
+        print(f"    build/{c}")
+
+
+if __name__ == "__main__":
+    main()
