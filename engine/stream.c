@@ -8,6 +8,7 @@
 #include "asr.h"
 #include "audio.h"
 #include "decoder.h"
+#include "endpoint.h"
 #include "error.h"
 #include "frontend.h"
 #include "model.h"
@@ -32,6 +33,7 @@ struct asr_stream {
     float step_seconds;
     int finished;
     size_t samples_in;
+    asr_endpoint endpoint;
 
     float *block;        /* BLOCK_STEPS x in_dim features */
     float *block_logp;   /* BLOCK_STEPS x vocab */
@@ -67,6 +69,8 @@ asr_stream_params asr_stream_default_params(void) {
         .beam_prune = -12.0f,
         .endpoint_silence_ms = 800,
         .endpoint_max_utterance_ms = 20000,
+        .lm_alpha = 0.6f, /* tuned on the dev set: training/tune_lm.py */
+        .lm_beta = 0.5f,
     };
     return p;
 }
@@ -88,13 +92,22 @@ asr_stream *asr_stream_new(const asr_model *model, const asr_stream_params *para
     s->step_seconds = fc.frame_shift_ms * (float)fc.stack / 1000.0f;
     s->in_dim = asr_model_input_dim(model);
     s->vocab = asr_model_vocab_size(model);
+    asr_endpoint_init(&s->endpoint, p.endpoint_silence_ms, p.endpoint_max_utterance_ms,
+                      s->step_seconds * 1000.0f);
 
     const char **symbols = malloc((size_t)s->vocab * sizeof *symbols);
     asr_decoder_params dp = {.beam_size = p.beam_size, .beam_prune = p.beam_prune};
+    asr_decoder_words dw = {.lm = p.lm,
+                            .lm_alpha = p.lm_alpha,
+                            .lm_beta = p.lm_beta,
+                            .words = p.words,
+                            .n_words = p.n_words,
+                            .hotwords = p.hotwords,
+                            .n_hotwords = p.n_hotwords};
     if (symbols) {
         for (int i = 0; i < s->vocab; i++)
             symbols[i] = asr_model_symbol(model, i);
-        s->decoder = asr_decoder_new(symbols, s->vocab, &dp);
+        s->decoder = asr_decoder_new_words(symbols, s->vocab, &dp, &dw);
         free(symbols);
     }
     if (s->decoder) s->features = asr_feature_extractor_new(&fc);
@@ -132,6 +145,7 @@ void asr_stream_reset(asr_stream *s) {
     if (!s) return;
     asr_feature_extractor_reset(s->features);
     asr_model_state_reset(s->state);
+    asr_endpoint_reset(&s->endpoint);
     asr_decoder_reset(s->decoder);
     asr_resampler_free(s->resampler);
     s->resampler = NULL;
@@ -156,6 +170,7 @@ static asr_status score(asr_stream *s, const float *x, size_t n, float *logp) {
     asr_status st = asr_model_forward(s->model, s->state, x, n, logp);
     if (st == ASR_OK && s->keep_logprobs) st = buf_append(&s->logprobs, logp, n * (size_t)s->vocab);
     if (st == ASR_OK) st = asr_decoder_accept(s->decoder, logp, n);
+    if (st == ASR_OK) asr_endpoint_accept(&s->endpoint, logp, n, s->vocab);
     return st;
 }
 
@@ -302,4 +317,10 @@ const asr_result *asr_stream_result(asr_stream *s) {
     static const asr_result empty = {"", NULL, 0, 0.0};
     if (!s || !refresh(s)) return &empty;
     return &s->result;
+}
+
+int asr_stream_is_endpoint(asr_stream *s) {
+    if (!s || s->finished) return 0;
+    const asr_decoded *d = asr_decoder_best(s->decoder);
+    return d && asr_endpoint_detected(&s->endpoint, d->n_words);
 }
