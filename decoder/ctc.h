@@ -7,6 +7,8 @@
 #include <stddef.h>
 
 #include "asr.h"
+#include "lexicon.h"
+#include "lm.h"
 
 /* One emitted symbol of a hypothesis (never the blank; spaces included). */
 typedef struct {
@@ -53,5 +55,24 @@ asr_status asr_ctc_beam_accept(asr_ctc_beam *b, const float *logprobs, size_t n_
 asr_status asr_ctc_beam_tail(const asr_ctc_beam *b, asr_ctc_chars *tail);
 /* Prefix-tree nodes allocated (live or recycled): stays bounded. */
 size_t asr_ctc_beam_node_count(const asr_ctc_beam *b);
+
+/* Word-level scoring of the beam search (shallow fusion); every part is
+ * optional. Scores are natural logs, like the acoustic log-probs. */
+typedef struct {
+    const char *const *symbols; /* each symbol's spelling, for the tries */
+    const asr_lm *lm;
+    double lm_weight;           /* per log10 of LM probability: alpha * ln(10) */
+    double word_bonus;          /* per word, with an LM (beta) */
+    const asr_lexicon *lexicon; /* spellable words; ids are LM ids, scores log10 unigrams */
+    int restrict_words;         /* 1: a partial word must stay a prefix of a lexicon word */
+    const asr_lexicon *hot;     /* hot words; scores are their boosts */
+} asr_ctc_fusion;
+
+/* Before any frame (and kept across resets); *f and what it points to must
+ * outlive the search. */
+void asr_ctc_beam_set_fusion(asr_ctc_beam *b, const asr_ctc_fusion *f);
+/* No more frames: scores each beam's last word and the end of the sentence
+ * and reorders the beams, so that _tail gives the final best. */
+void asr_ctc_beam_finish(asr_ctc_beam *b);
 
 #endif

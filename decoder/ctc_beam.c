@@ -14,7 +14,12 @@
  * Timing: a node's own start/logprob/last describe its symbol as the end of
  * its prefix; a child copies them (p_*) when it is entered, so a path reads
  * each character's timing from its successor: what the path saw when it
- * went on. See docs/DECODING.md. */
+ * went on. See docs/DECODING.md.
+ *
+ * Word scoring (shallow fusion, docs/LM.md): a node's text is fixed, so its
+ * LM history, the weighted scores of its completed words (fused) and the
+ * look-ahead of its partial word (ahead) are computed once, when the node
+ * is made, and ranked with its acoustic score. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -33,6 +38,11 @@ typedef struct {
      * paths that enter it from the parent (one parent, so one value each). */
     double b_next, nb_stay, nb_enter;
     int queued;
+    int lex, hot;    /* trie nodes of the partial word; -1: in no word */
+    int word_len;    /* characters of the partial word */
+    double fused;    /* completed words: weighted LM scores, bonuses, boosts */
+    double ahead;    /* estimate for the partial word (or the next word) */
+    asr_lm_state lm; /* the completed words the LM sees */
 } node;
 
 typedef struct {
@@ -51,6 +61,9 @@ struct asr_ctc_beam {
     ranked *rank;
     int *child_of; /* vocab entries, -1 between uses */
     int frame;
+    asr_ctc_fusion fusion;
+    int fusing;
+    double ahead_root; /* look-ahead of a word not yet begun */
 };
 
 static double log_add(double a, double b) {
@@ -129,11 +142,72 @@ static void queue(asr_ctc_beam *b, int i) {
     b->cand[b->n_cand++] = i;
 }
 
-/* The score beams are ranked by. Shallow fusion with a word LM adds its
- * accumulated score here, and scores a word when a space is appended after
- * a character (in step(), where children are made) and at the end. */
+/* The score beams are ranked by: acoustic plus word scores (0 without). */
 static double rank_score(const node *n) {
-    return log_add(n->b_next, log_add(n->nb_stay, n->nb_enter));
+    return log_add(n->b_next, log_add(n->nb_stay, n->nb_enter)) + n->fused + n->ahead;
+}
+
+static int word_pending(const asr_ctc_beam *b, const node *n) {
+    return n->sym != 0 && n->sym != b->space;
+}
+
+/* log10 cost of spelling an unknown word of len characters. */
+static double oov_spelling(int len) {
+    return ASR_LM_OOV_PER_CHAR * len;
+}
+
+/* The score of n's partial word as a finished word, and the LM history
+ * after it; 0 when it cannot be a word (restricted vocabulary). */
+static int finish_word(const asr_ctc_beam *b, const node *n, double *score, asr_lm_state *lm) {
+    const asr_ctc_fusion *f = &b->fusion;
+    int32_t id = -1;
+    int known = f->lexicon && n->lex >= 0 && asr_lexicon_word(f->lexicon, n->lex, &id, NULL);
+    if (f->restrict_words && !known) return 0;
+    *score = 0;
+    *lm = n->lm;
+    if (f->lm)
+        *score += f->lm_weight * asr_lm_score(f->lm, &n->lm, known ? id : -1, lm) + f->word_bonus;
+    if (f->lm && !known) *score += f->lm_weight * oov_spelling(n->word_len);
+    float boost;
+    if (f->hot && n->hot >= 0 && asr_lexicon_word(f->hot, n->hot, NULL, &boost)) *score += boost;
+    return 1;
+}
+
+/* Word scoring of parent's child for symbol c, into *out; 0 when that
+ * child cannot be (it leaves the restricted vocabulary). */
+static int fuse(const asr_ctc_beam *b, const node *parent, int c, node *out) {
+    const asr_ctc_fusion *f = &b->fusion;
+    if (c == b->space) {
+        if (!word_pending(b, parent)) {
+            *out = *parent;
+            return 1;
+        }
+        double score;
+        if (!finish_word(b, parent, &score, &out->lm)) return 0;
+        out->fused = parent->fused + score;
+        out->word_len = 0;
+        out->lex = f->lexicon ? ASR_LEXICON_ROOT : -1;
+        out->hot = f->hot ? ASR_LEXICON_ROOT : -1;
+        out->ahead = b->ahead_root;
+        return 1;
+    }
+    const char *spelling = f->symbols[c];
+    out->lm = parent->lm;
+    out->fused = parent->fused;
+    out->word_len = word_pending(b, parent) ? parent->word_len + 1 : 1;
+    out->lex =
+        f->lexicon && parent->lex >= 0 ? asr_lexicon_next(f->lexicon, parent->lex, spelling) : -1;
+    if (out->lex < 0 && f->restrict_words) return 0;
+    out->ahead = 0;
+    if (f->lm)
+        out->ahead =
+            f->lm_weight * (out->lex >= 0 ? asr_lexicon_best(f->lexicon, out->lex)
+                                          : asr_lm_oov_score(f->lm) + oov_spelling(out->word_len));
+    out->hot = f->hot && parent->hot >= 0 ? asr_lexicon_next(f->hot, parent->hot, spelling) : -1;
+    /* Partial credit keeps a hot word alive while it is spelled; the word
+     * itself gets the full boost (or penalty) when it is finished. */
+    if (out->hot >= 0) out->ahead += fmax(0.0, asr_lexicon_best(f->hot, out->hot));
+    return 1;
 }
 
 static int by_score(const void *pa, const void *pb) {
@@ -165,7 +239,17 @@ static void step(asr_ctc_beam *b, const float *lp) {
             /* A repeated symbol starts a new character only after a blank. */
             double enter = (c == n->sym ? n->b : total) + lp[c];
             if (enter == -INFINITY) continue;
-            int j = b->child_of[c] >= 0 ? b->child_of[c] : new_node(b, l, c);
+            int j = b->child_of[c];
+            if (j < 0) {
+                /* The one place where prefixes are extended. */
+                node words = {0};
+                if (b->fusing && !fuse(b, n, c, &words)) continue;
+                j = new_node(b, l, c);
+                node *m = &b->nodes[j];
+                m->lex = words.lex, m->hot = words.hot, m->lm = words.lm;
+                m->word_len = words.word_len;
+                m->fused = words.fused, m->ahead = words.ahead;
+            }
             queue(b, j);
             b->nodes[j].nb_enter = enter;
         }
@@ -329,6 +413,14 @@ void asr_ctc_beam_reset(asr_ctc_beam *b) {
     r->refs = 1;
     r->b = 0;
     r->nb = -INFINITY;
+    const asr_ctc_fusion *f = &b->fusion;
+    r->lex = f->lexicon ? ASR_LEXICON_ROOT : -1;
+    r->hot = f->hot ? ASR_LEXICON_ROOT : -1;
+    if (f->lm) asr_lm_begin(f->lm, &r->lm);
+    b->ahead_root = f->lm && f->lexicon && asr_lexicon_size(f->lexicon)
+                        ? f->lm_weight * asr_lexicon_best(f->lexicon, ASR_LEXICON_ROOT)
+                        : 0;
+    r->ahead = b->ahead_root;
     b->beam[0] = b->root;
     b->n_beam = 1;
     b->frame = 0;
@@ -352,4 +444,39 @@ asr_status asr_ctc_beam_tail(const asr_ctc_beam *b, asr_ctc_chars *tail) {
 
 size_t asr_ctc_beam_node_count(const asr_ctc_beam *b) {
     return (size_t)b->cap;
+}
+
+void asr_ctc_beam_set_fusion(asr_ctc_beam *b, const asr_ctc_fusion *f) {
+    b->fusion = *f;
+    b->fusing = f->lm || f->lexicon || f->hot;
+    asr_ctc_beam_reset(b);
+}
+
+void asr_ctc_beam_finish(asr_ctc_beam *b) {
+    if (!b->fusing) return;
+    for (int k = 0; k < b->n_beam; k++) {
+        const node *n = &b->nodes[b->beam[k]];
+        double score = log_add(n->b, n->nb) + n->fused, last = 0;
+        asr_lm_state lm = n->lm;
+        if (word_pending(b, n) && !finish_word(b, n, &last, &lm)) last = -INFINITY;
+        score += last;
+        if (b->fusion.lm) score += b->fusion.lm_weight * asr_lm_end(b->fusion.lm, &lm);
+        b->rank[k] = (ranked){score, k};
+    }
+    qsort(b->rank, (size_t)b->n_beam, sizeof *b->rank, by_score);
+    /* With a restricted vocabulary every beam may end inside a non-word:
+     * the best then ends at its last finished word. */
+    if (b->rank[0].score == -INFINITY) {
+        int a = b->beam[0];
+        while (a != b->root && word_pending(b, &b->nodes[a]))
+            a = b->nodes[a].parent;
+        b->nodes[a].refs++;
+        release(b, b->beam[0]);
+        b->beam[0] = a;
+        return;
+    }
+    for (int k = 0; k < b->n_beam; k++)
+        b->cand[k] = b->beam[b->rank[k].pos];
+    for (int k = 0; k < b->n_beam; k++)
+        b->beam[k] = b->cand[k];
 }

@@ -20,6 +20,8 @@ struct asr_decoder {
     asr_ctc_chars chars; /* scratch */
     asr_decoded out;     /* words[n_stable..n_words) are rebuilt by best() */
     size_t cap;
+    asr_ctc_fusion fusion;
+    asr_lexicon *words, *hot; /* the decoder's own tries (the LM's is shared) */
 };
 
 asr_status asr_ctc_chars_push(asr_ctc_chars *c, asr_ctc_char ch) {
@@ -39,8 +41,100 @@ void asr_ctc_chars_free(asr_ctc_chars *c) {
     *c = (asr_ctc_chars){0};
 }
 
+/* 1 when word is a sequence of the symbols' spellings. */
+static int spellable(const char *const *symbols, int vocab, const char *word) {
+    size_t n = strlen(word);
+    unsigned char ok[ASR_LEXICON_MAX_WORD + 1] = {1}; /* ok[i]: word[0..i) is spellable */
+    if (n > ASR_LEXICON_MAX_WORD) return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!ok[i]) continue;
+        for (int c = 1; c < vocab; c++) {
+            size_t m = strlen(symbols[c]);
+            if (m <= n - i && memcmp(word + i, symbols[c], m) == 0) ok[i + m] = 1;
+        }
+    }
+    return ok[n];
+}
+
+/* Splits each string of words[0..n) at white space into e[] (text gets
+ * the copies); the words must be spellable. */
+static asr_status add_entries(const asr_decoder *d, const asr_lm *lm, const char *const *words,
+                              size_t n, asr_lexicon_entry *e, size_t *n_e, char *text, size_t *at) {
+    for (size_t i = 0; i < n; i++) {
+        const char *s = words[i];
+        if (!s) return asr_error(ASR_ERR_ARG, "decoder: word %zu is NULL", i);
+        for (;;) {
+            s += strspn(s, " \t");
+            size_t len = strcspn(s, " \t");
+            if (len == 0) break;
+            char *w = text + *at;
+            memcpy(w, s, len);
+            w[len] = '\0';
+            *at += len + 1;
+            s += len;
+            if (!spellable(d->symbols, d->vocab, w))
+                return asr_error(ASR_ERR_ARG,
+                                 "the word '%s' cannot be spelled with the model's symbols", w);
+            int32_t id = lm ? asr_lm_find(lm, w) : -1;
+            float score = !lm ? 0 : id >= 0 ? asr_lm_unigram(lm, id) : asr_lm_oov_score(lm);
+            e[(*n_e)++] = (asr_lexicon_entry){w, id, score};
+        }
+    }
+    return ASR_OK;
+}
+
+/* The tries of the restricted vocabulary and of the hot words. */
+static asr_status make_lexicons(asr_decoder *d, const asr_decoder_words *p) {
+    size_t bytes = 1;
+    if (p->n_words && !p->words) return asr_error(ASR_ERR_ARG, "decoder: NULL word list");
+    if (p->n_hotwords && !p->hotwords) return asr_error(ASR_ERR_ARG, "decoder: NULL hot words");
+    const char **hot = malloc((p->n_hotwords + 1) * sizeof *hot);
+    if (!hot) return asr_error(ASR_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < p->n_hotwords; i++) {
+        const asr_hotword *h = &p->hotwords[i];
+        if (!h->word || !h->word[0] || strpbrk(h->word, " \t") || !isfinite(h->boost)) {
+            free(hot);
+            return asr_error(ASR_ERR_ARG, "hot word %zu: expected one word and a finite boost", i);
+        }
+        hot[i] = h->word;
+        bytes += strlen(h->word) + 1;
+    }
+    for (size_t i = 0; i < p->n_words; i++)
+        bytes += p->words[i] ? strlen(p->words[i]) + 1 : 0;
+    /* A word takes at least two bytes of its string (itself and a separator). */
+    size_t cap = bytes / 2 + p->n_hotwords + 1;
+    asr_lexicon_entry *e = malloc(cap * sizeof *e);
+    char *text = malloc(bytes);
+    size_t n = 0, at = 0;
+    asr_status st = e && text ? ASR_OK : asr_error(ASR_ERR_NOMEM, "out of memory");
+    if (st == ASR_OK && p->n_words) {
+        /* The hot words join a restricted vocabulary. */
+        st = add_entries(d, p->lm, p->words, p->n_words, e, &n, text, &at);
+        if (st == ASR_OK) st = add_entries(d, p->lm, hot, p->n_hotwords, e, &n, text, &at);
+        if (st == ASR_OK && n == 0) st = asr_error(ASR_ERR_ARG, "the word list has no words");
+        if (st == ASR_OK && !(d->words = asr_lexicon_new(e, n))) st = ASR_ERR_NOMEM;
+    }
+    if (st == ASR_OK && p->n_hotwords) {
+        n = at = 0;
+        st = add_entries(d, NULL, hot, p->n_hotwords, e, &n, text, &at);
+        for (size_t i = 0; st == ASR_OK && i < n; i++)
+            e[i].score = p->hotwords[i].boost;
+        if (st == ASR_OK && !(d->hot = asr_lexicon_new(e, n))) st = ASR_ERR_NOMEM;
+    }
+    free(hot), free(e), free(text);
+    return st;
+}
+
 asr_decoder *asr_decoder_new(const char *const *symbols, int vocab_size,
                              const asr_decoder_params *params) {
+    return asr_decoder_new_words(symbols, vocab_size, params, NULL);
+}
+
+asr_decoder *asr_decoder_new_words(const char *const *symbols, int vocab_size,
+                                   const asr_decoder_params *params,
+                                   const asr_decoder_words *words) {
+    static const asr_decoder_words none = {0};
+    const asr_decoder_words *w = words ? words : &none;
     if (!symbols || !params) return asr_error_null(ASR_ERR_ARG, "decoder: NULL symbols or params");
     if (vocab_size < 2)
         return asr_error_null(ASR_ERR_ARG, "decoder: vocab_size %d < 2 (blank and space)",
@@ -50,6 +144,8 @@ asr_decoder *asr_decoder_new(const char *const *symbols, int vocab_size,
     if (params->beam_size > INT_MAX / vocab_size)
         return asr_error_null(ASR_ERR_ARG, "decoder: beam_size %d too large", params->beam_size);
     if (isnan(params->beam_prune)) return asr_error_null(ASR_ERR_ARG, "decoder: beam_prune is NaN");
+    if (w->lm && (!isfinite(w->lm_alpha) || !isfinite(w->lm_beta)))
+        return asr_error_null(ASR_ERR_ARG, "decoder: LM weight or word bonus is not finite");
     int space = -1;
     for (int i = 0; i < vocab_size; i++) {
         if (!symbols[i]) return asr_error_null(ASR_ERR_ARG, "decoder: symbol %d is NULL", i);
@@ -71,7 +167,24 @@ asr_decoder *asr_decoder_new(const char *const *symbols, int vocab_size,
         return asr_error_null(ASR_ERR_NOMEM, "out of memory for %d symbols", vocab_size);
     }
     memcpy(d->symbols, symbols, (size_t)vocab_size * sizeof *d->symbols);
-    if (params->beam_size == 1)
+    if (make_lexicons(d, w) != ASR_OK) {
+        asr_decoder_free(d);
+        return NULL;
+    }
+    const asr_lm *lm = w->lm;
+    d->fusion = (asr_ctc_fusion){
+        .symbols = d->symbols,
+        .lm = lm,
+        .lm_weight = lm ? w->lm_alpha * M_LN10 : 0,
+        .word_bonus = lm ? w->lm_beta : 0,
+        .lexicon = d->words ? d->words
+                   : lm     ? asr_lm_lexicon(lm)
+                            : NULL,
+        .restrict_words = d->words != NULL,
+        .hot = d->hot,
+    };
+    int fusing = d->fusion.lm || d->fusion.lexicon || d->fusion.hot;
+    if (params->beam_size == 1 && !fusing)
         d->greedy = asr_ctc_greedy_new(vocab_size, space);
     else
         d->beam = asr_ctc_beam_new(vocab_size, space, params->beam_size, params->beam_prune);
@@ -79,6 +192,7 @@ asr_decoder *asr_decoder_new(const char *const *symbols, int vocab_size,
         asr_decoder_free(d);
         return NULL;
     }
+    if (fusing) asr_ctc_beam_set_fusion(d->beam, &d->fusion);
     return d;
 }
 
@@ -95,6 +209,8 @@ void asr_decoder_free(asr_decoder *d) {
     asr_ctc_chars_free(&d->chars);
     asr_ctc_greedy_free(d->greedy);
     asr_ctc_beam_free(d->beam);
+    asr_lexicon_free(d->words);
+    asr_lexicon_free(d->hot);
     free(d->symbols);
     free(d);
 }
@@ -192,6 +308,7 @@ asr_status asr_decoder_finish(asr_decoder *d) {
     if (!d) return asr_error(ASR_ERR_ARG, "decoder: NULL decoder");
     if (d->finished) return ASR_OK;
     drop_words(d, d->out.n_stable);
+    if (d->beam) asr_ctc_beam_finish(d->beam);
     asr_status st = add_tail(d);
     d->out.n_stable = d->out.n_words;
     d->finished = 1;

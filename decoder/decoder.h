@@ -7,9 +7,20 @@
 #include "asr.h"
 
 typedef struct {
-    int beam_size;    /* 1 = greedy */
+    int beam_size;    /* 1 = greedy (unless words are scored) */
     float beam_prune; /* symbols below this log-prob are not expanded */
 } asr_decoder_params;
+
+/* Word-level scoring (docs/LM.md): the fields of asr_stream_params of the
+ * same names. Any of lm, words, hotwords makes the decoder a beam search. */
+typedef struct {
+    const asr_lm *lm;
+    float lm_alpha, lm_beta;
+    const char *const *words;
+    size_t n_words;
+    const asr_hotword *hotwords;
+    size_t n_hotwords;
+} asr_decoder_words;
 
 /* A decoded word; times are model steps (frames after stacking). */
 typedef struct {
@@ -31,6 +42,11 @@ typedef struct asr_decoder asr_decoder;
  * copied, the strings are not: they must outlive the decoder. */
 asr_decoder *asr_decoder_new(const char *const *symbols, int vocab_size,
                              const asr_decoder_params *params);
+/* The same with word-level scoring (words may be NULL: none). The word
+ * lists are copied; the LM must outlive the decoder. */
+asr_decoder *asr_decoder_new_words(const char *const *symbols, int vocab_size,
+                                   const asr_decoder_params *params,
+                                   const asr_decoder_words *words);
 void asr_decoder_free(asr_decoder *d);
 void asr_decoder_reset(asr_decoder *d);
 /* Consumes n_frames x vocab_size log-probabilities; work is proportional
