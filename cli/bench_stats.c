@@ -74,17 +74,19 @@ int bench_match_words(char *const *hyp, size_t n_hyp, char *const *ref, size_t n
             unsigned del = d[(i - 1) * cols + j] + 1, ins = d[i * cols + j - 1] + 1;
             *c = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
         }
-    /* Walk back, taking an equal pair whenever it lies on a best path. */
+    /* Walk back. Among equally good paths, leave the latest ref words
+     * unmatched: a partial is mostly a prefix of the final, so a word it
+     * shares with two places of the final belongs to the earlier one. */
     for (size_t i = n_hyp, j = n_ref; i > 0 && j > 0;) {
         unsigned here = d[i * cols + j];
         int same = strcmp(hyp[i - 1], ref[j - 1]) == 0;
-        if (here == d[(i - 1) * cols + j - 1] + (same ? 0u : 1u)) {
+        if (here == d[i * cols + j - 1] + 1) {
+            j--;
+        } else if (here == d[(i - 1) * cols + j - 1] + (same ? 0u : 1u)) {
             if (same) matched[j - 1] = 1;
             i--, j--;
-        } else if (here == d[(i - 1) * cols + j] + 1) {
-            i--;
         } else {
-            j--;
+            i--;
         }
     }
     free(d);
