@@ -11,6 +11,7 @@ enum { EXIT_OK = 0, EXIT_SOME_FAILED = 1, EXIT_USAGE = 2 };
 
 int cmd_transcribe(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_live(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 
 /* Matches argv[*i] against --name (or -short when short_name is not 0) taking
@@ -29,6 +30,43 @@ const char *default_model_path(const char *const *names);
 
 /* Loads a model, printing "asr: PATH: problem" on failure. */
 asr_model *load_model_or_complain(const char *path);
+
+/* The LM options of transcribe and eval (cli/lm_build.c). */
+#define ASR_DEFAULT_LM "en-3gram.lmbin"
+/* The default beam with an LM: word scores need more hypotheses alive. */
+#define ASR_LM_BEAM 64
+#define ASR_LM_BEAM_TEXT "64"
+#define LM_OPTIONS_HELP                                                                            \
+    "  --lm FILE      word n-gram LM for the beam search: binary (asr lm-build) or ARPA\n"         \
+    "                 (default: $ASR_LM, else pretrained/" ASR_DEFAULT_LM " if present)\n"         \
+    "  --no-lm        no LM (then --beam 1 is greedy decoding)\n"                                  \
+    "  --alpha X      LM weight (default 0.6)\n"                                                   \
+    "  --beta X       bonus per word with an LM, in log units (default 0.5)\n"                     \
+    "  --words FILE   recognise only the words (or phrases: their words) listed one per\n"         \
+    "                 line in FILE, e.g. the digits; '#' starts a comment line\n"                  \
+    "  --hotword W[:B] favour word W by B (log units, default 5; negative: avoid it);\n"           \
+    "                 may be repeated\n"
+
+typedef struct {
+    const char *lm_path, *words_path;
+    int no_lm, alpha_set, beta_set, beam_set, n_hot;
+    float alpha, beta;
+    asr_hotword *hot;
+    /* Filled by lm_options_apply: */
+    asr_lm *lm;
+    char **words;
+    size_t n_words;
+} lm_options;
+
+/* Like opt_value for the LM options: 1 (taken), 0 (another option), -1
+ * (error printed). */
+int lm_option(int argc, char **argv, int *i, lm_options *o);
+/* Loads the LM and the word list into params and checks them against the
+ * model (words it cannot spell); 0 after printing an error. */
+int lm_options_apply(lm_options *o, const asr_model *model, asr_stream_params *params);
+void lm_options_free(lm_options *o);
+int cmd_lm_build(int argc, char **argv);
+int cmd_lm_ppl(int argc, char **argv);
 
 /* Writes s as a JSON string literal. */
 void json_string(FILE *out, const char *s);

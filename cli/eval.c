@@ -23,8 +23,8 @@ static const char usage[] =
     "\n"
     "Options:\n"
     "  --model FILE   acoustic model (default as for 'asr transcribe')\n"
-    "  --beam N       CTC prefix beam width; 1 = greedy (default 8)\n"
-    "  -j N           utterances at a time (default 1)\n"
+    "  --beam N       CTC prefix beam width (default 8, " ASR_LM_BEAM_TEXT
+    " with an LM)\n" LM_OPTIONS_HELP "  -j N           utterances at a time (default 1)\n"
     "  --details      one line per utterance: ID, word errors, reference, hypothesis\n"
     "  --json         the summary as one JSON object per manifest\n"
     "  -h, --help     this text\n"
@@ -149,6 +149,7 @@ int cmd_eval(int argc, char **argv) {
     static const char *const model_names[] = {"en-bilstm.gguf", "en-lstm.gguf", NULL};
     batch_options opt = {.params = asr_stream_default_params(), .threads = 1, .pcm_rate = 16000};
     const char *model_path = NULL, *v;
+    lm_options lmo = {0};
     int details = 0, json = 0, n_files = 0, rc = EXIT_USAGE;
     char **files = calloc((size_t)argc, sizeof *files);
     if (!files) return EXIT_USAGE;
@@ -167,8 +168,11 @@ int cmd_eval(int argc, char **argv) {
             model_path = v;
         } else if ((r = opt_value(argc, argv, &i, "beam", 0, &v)) != 0) {
             if (r < 0 || !opt_int("--beam", v, 1, 1024, &opt.params.beam_size)) goto done;
+            lmo.beam_set = 1;
         } else if ((r = opt_value(argc, argv, &i, "jobs", 'j', &v)) != 0) {
             if (r < 0 || !opt_int("-j", v, 1, 256, &opt.threads)) goto done;
+        } else if ((r = lm_option(argc, argv, &i, &lmo)) != 0) {
+            if (r < 0) goto done;
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             fprintf(stderr, "asr eval: unknown option '%s' (see --help)\n", argv[i]);
             goto done;
@@ -182,6 +186,10 @@ int cmd_eval(int argc, char **argv) {
     }
     asr_model *model =
         load_model_or_complain(model_path ? model_path : default_model_path(model_names));
+    if (model && !lm_options_apply(&lmo, model, &opt.params)) {
+        asr_model_free(model);
+        model = NULL;
+    }
     if (!model) goto done;
     rc = EXIT_OK;
     opt.model = model;
@@ -203,6 +211,7 @@ int cmd_eval(int argc, char **argv) {
     }
     asr_model_free(model);
 done:
+    lm_options_free(&lmo);
     free(files);
     return rc;
 }

@@ -12,8 +12,11 @@ static const char usage[] =
     "\n"
     "Commands:\n"
     "  transcribe FILE...   write the text spoken in audio files (WAV, FLAC, Ogg, ...)\n"
+    "  live                 write what is said into a microphone while it is said\n"
     "  eval MANIFEST...     word and character error rates against reference transcripts\n"
     "  bench FILE...        speed, latency and memory of streaming recognition\n"
+    "  lm-build IN OUT      convert (and prune) an ARPA n-gram LM to the binary form\n"
+    "  lm-ppl LM TEXT...    perplexity of an n-gram LM on text\n"
     "\n"
     "Run 'asr COMMAND --help' for the options of a command.\n"
     "Options: -h, --help  this text;  --version  the version.\n"
@@ -39,7 +42,10 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(cmd, "transcribe")) return cmd_transcribe(argc - 1, argv + 1);
     if (!strcmp(cmd, "eval")) return cmd_eval(argc - 1, argv + 1);
+    if (!strcmp(cmd, "live")) return cmd_live(argc - 1, argv + 1);
     if (!strcmp(cmd, "bench")) return cmd_bench(argc - 1, argv + 1);
+    if (!strcmp(cmd, "lm-build")) return cmd_lm_build(argc - 1, argv + 1);
+    if (!strcmp(cmd, "lm-ppl")) return cmd_lm_ppl(argc - 1, argv + 1);
     fprintf(stderr, "asr: unknown command '%s' (see 'asr --help')\n", cmd);
     return EXIT_USAGE;
 }

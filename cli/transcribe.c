@@ -16,7 +16,8 @@ static const char usage[] =
     "Options:\n"
     "  --model FILE   acoustic model (default: $ASR_MODEL, else pretrained/en-bilstm.gguf,\n"
     "                 else pretrained/en-lstm.gguf)\n"
-    "  --beam N       CTC prefix beam width; 1 = greedy (default 8)\n"
+    "  --beam N       CTC prefix beam width (default 8, " ASR_LM_BEAM_TEXT
+    " with an LM)\n" LM_OPTIONS_HELP
     "  --json         one JSON object per file: text, duration, words with start/end\n"
     "                 seconds and confidence\n"
     "  -j N           transcribe N files at a time, sharing one model (default 1)\n"
@@ -57,6 +58,7 @@ int cmd_transcribe(int argc, char **argv) {
     static const char *const model_names[] = {"en-bilstm.gguf", "en-lstm.gguf", NULL};
     batch_options opt = {.params = asr_stream_default_params(), .threads = 1, .pcm_rate = 16000};
     const char *model_path = NULL, *v;
+    lm_options lmo = {0};
     int n_files = 0, rc = EXIT_USAGE;
     char **files = calloc((size_t)argc, sizeof *files);
     if (!files) return EXIT_USAGE;
@@ -73,10 +75,13 @@ int cmd_transcribe(int argc, char **argv) {
             model_path = v;
         } else if ((r = opt_value(argc, argv, &i, "beam", 0, &v)) != 0) {
             if (r < 0 || !opt_int("--beam", v, 1, 1024, &opt.params.beam_size)) goto done;
+            lmo.beam_set = 1;
         } else if ((r = opt_value(argc, argv, &i, "jobs", 'j', &v)) != 0) {
             if (r < 0 || !opt_int("-j", v, 1, 256, &opt.threads)) goto done;
         } else if ((r = opt_value(argc, argv, &i, "rate", 0, &v)) != 0) {
             if (r < 0 || !opt_int("--rate", v, 1000, 384000, &opt.pcm_rate)) goto done;
+        } else if ((r = lm_option(argc, argv, &i, &lmo)) != 0) {
+            if (r < 0) goto done;
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             fprintf(stderr, "asr transcribe: unknown option '%s' (see --help)\n", argv[i]);
             goto done;
@@ -90,6 +95,10 @@ int cmd_transcribe(int argc, char **argv) {
     }
     asr_model *model =
         load_model_or_complain(model_path ? model_path : default_model_path(model_names));
+    if (model && !lm_options_apply(&lmo, model, &opt.params)) {
+        asr_model_free(model);
+        model = NULL;
+    }
     if (model) {
         printer p = {.json = opt.json, .several = n_files > 1};
         opt.model = model;
@@ -100,6 +109,7 @@ int cmd_transcribe(int argc, char **argv) {
         rc = p.failed ? EXIT_SOME_FAILED : EXIT_OK;
     }
 done:
+    lm_options_free(&lmo);
     free(files);
     return rc;
 }

@@ -82,6 +82,26 @@ typedef struct {
 
 asr_model_info asr_model_get_info(const asr_model *model);
 
+/* ---- Language model ------------------------------------------------------ */
+
+typedef struct asr_lm asr_lm;
+
+/* Loads a word n-gram language model: the binary form written by
+ * `asr lm-build` (memory-mapped: milliseconds) or an ARPA file, plain or
+ * gzip-compressed (parsed into memory: seconds for a large one). Like a
+ * model it is immutable and may be shared by any number of threads and
+ * streams; it must outlive them. Returns NULL on error (a malformed ARPA
+ * file's message names the line). See docs/LM.md. */
+asr_lm *asr_lm_load(const char *path);
+void asr_lm_free(asr_lm *lm);
+
+/* A word to favour (boost > 0) or to avoid (boost < 0): boost is added to
+ * the log-score of a hypothesis for each time it contains the word. */
+typedef struct {
+    const char *word;
+    float boost; /* natural-log units, e.g. 3 to 10 */
+} asr_hotword;
+
 /* ---- Stream -------------------------------------------------------------- */
 
 typedef struct asr_stream asr_stream;
@@ -89,9 +109,22 @@ typedef struct asr_stream asr_stream;
 typedef struct {
     int beam_size;    /* 1 = greedy; >1 = CTC prefix beam search */
     float beam_prune; /* drop symbols with log-prob below this (e.g. -10) */
-    /* Endpointing (used by live transcription): */
-    int endpoint_silence_ms;       /* trailing silence after speech that ends an utterance */
-    int endpoint_max_utterance_ms; /* force an endpoint after this long (0 = never) */
+    /* Endpointing (live transcription), see asr_stream_is_endpoint(): */
+    int endpoint_silence_ms;       /* trailing silence after speech that ends an utterance
+                                      (default 800; 0 = no silence rule) */
+    int endpoint_max_utterance_ms; /* force an endpoint after this long (default 20000;
+                                      0 = never) */
+    /* Word-level search (docs/LM.md). Any of lm, words or hotwords makes
+     * the decoder a prefix beam search even at beam_size 1. The arrays and
+     * strings are copied by asr_stream_new; lm must outlive the stream. */
+    const asr_lm *lm;            /* n-gram LM for shallow fusion; NULL = none (default) */
+    float lm_alpha;              /* LM weight (default 0.6) */
+    float lm_beta;               /* bonus per word, natural-log units (default 0.5) */
+    const char *const *words;    /* n_words > 0: only these words (or phrases, which */
+    size_t n_words;              /* add their words) can be recognised; spelled as the
+                                    model spells (the shipped models: lower case) */
+    const asr_hotword *hotwords; /* n_hotwords words to favour or avoid */
+    size_t n_hotwords;
 } asr_stream_params;
 
 asr_stream_params asr_stream_default_params(void);
@@ -137,6 +170,18 @@ typedef struct {
 
 /* The best transcript so far (final after asr_stream_finish). */
 const asr_result *asr_stream_result(asr_stream *stream);
+
+/* Endpointing, for live audio: 1 when the current utterance has ended, so
+ * that the caller finalises it (asr_stream_finish, asr_stream_result) and
+ * starts the next (asr_stream_reset). Only once at least one word has been
+ * recognised, then either when the trailing silence (the time since the
+ * model last output a non-blank symbol) reaches endpoint_silence_ms, or when
+ * the utterance (audio the model has scored) reaches
+ * endpoint_max_utterance_ms. Never during silence with no words, so there
+ * are no empty finals. Checked after each asr_stream_accept_waveform; its
+ * resolution is one model step. 0 after finish, and for bidirectional
+ * models until finish (they recognise nothing before it). */
+int asr_stream_is_endpoint(asr_stream *stream);
 
 /* Acoustic model output so far: frames x vocab_size log-probabilities,
  * row-major, owned by the stream. Kept only when keep is set before audio

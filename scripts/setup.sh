@@ -5,14 +5,16 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config clang-format
-  libsndfile1-dev libkissfft-dev libopenblas-dev libsamplerate0-dev portaudio19-dev
+  libsndfile1-dev libkissfft-dev libopenblas-dev libsamplerate0-dev portaudio19-dev zlib1g-dev
   libcmocka-dev sox libsox-fmt-all alsa-utils libasound2-plugins
+  libasound2-dev libjack-jackd2-dev bsdutils
   python3-torch python3-torchaudio python3-numpy
 )
 # Training data and benchmarks want more; `setup.sh --all` adds them.
 if [[ "${1:-}" == "--all" ]]; then
   packages+=(espeak-ng flite festival festvox-kallpc16k festvox-us-slt-hts fortunes
-             wordnet-base pocketsphinx pocketsphinx-en-us gnuplot-nox time)
+             wordnet-base pocketsphinx pocketsphinx-en-us gnuplot-nox time
+             libpocketsphinx-dev libsphinxbase-dev)
 fi
 
 missing=()

@@ -67,7 +67,7 @@ static void check_chunk_invariance(const char *model_rel, const char *audio_rel)
         size_t n = whole.n_frames * (size_t)asr_model_get_info(m).vocab_size;
         float diff = test_max_abs_diff(part.logprobs, whole.logprobs, n);
         print_message("chunk %zu samples: max abs log-prob difference %.2g\n", chunks[k], diff);
-        assert_true(diff <= 1e-5f);
+        assert_true(diff <= 1e-4f); /* the parity tolerance */
         assert_string_equal(part.text, whole.text);
         free(part.logprobs);
         free(part.text);

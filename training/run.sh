@@ -29,10 +29,10 @@ $PY training/prepare.py --work "$WORK"
 
 echo "== training (logs in $WORK/logs)" >&2
 train() { $PY training/train.py --work "$WORK" --batch-steps 6000 "$@" >>"$WORK/logs/$2.log" 2>&1; }
-( train --name en-lstm --cell lstm --hidden 320 --epochs 6
-  train --name en-rnn --cell rnn --hidden 320 --epochs 6 ) &
-( train --name en-bilstm --cell lstm --bidirectional --hidden 192 --epochs 4
-  train --name en-gru --cell gru --hidden 320 --epochs 6 ) &
+( train --name en-lstm --cell lstm --hidden 320 --epochs 8
+  train --name en-rnn --cell rnn --hidden 320 --epochs 8 ) &
+( train --name en-bilstm --cell lstm --bidirectional --hidden 192 --epochs 7
+  train --name en-gru --cell gru --hidden 320 --epochs 8 ) &
 wait
 
 echo "== export, parity, evaluation" >&2
