@@ -216,6 +216,38 @@ static int by_score(const void *pa, const void *pb) {
     return x->pos - y->pos;
 }
 
+static int ranks_before(const ranked *x, const ranked *y) {
+    return by_score(x, y) < 0;
+}
+
+/* Moves the k best of r[0..n) to the front, in no order (quickselect): a
+ * frame has several hundred candidates and only the beam needs sorting. The
+ * order is total (ties go by position), so the set is what a full sort keeps. */
+static void select_best(ranked *r, int n, int k) {
+    int lo = 0, hi = n - 1;
+    while (lo < hi && k > lo && k <= hi) {
+        ranked pivot = r[lo + (hi - lo) / 2];
+        int i = lo, j = hi;
+        while (i <= j) {
+            while (ranks_before(&r[i], &pivot))
+                i++;
+            while (ranks_before(&pivot, &r[j]))
+                j--;
+            if (i <= j) {
+                ranked t = r[i];
+                r[i++] = r[j];
+                r[j--] = t;
+            }
+        }
+        if (k <= j + 1)
+            hi = j;
+        else if (k > i - 1)
+            lo = i;
+        else
+            break;
+    }
+}
+
 /* One frame of prefix beam search; nodes for it are reserved. */
 static void step(asr_ctc_beam *b, const float *lp) {
     int best = 0;
@@ -262,8 +294,9 @@ static void step(asr_ctc_beam *b, const float *lp) {
         n->queued = 0;
         b->rank[k] = (ranked){rank_score(n), k};
     }
-    qsort(b->rank, (size_t)b->n_cand, sizeof *b->rank, by_score);
     int keep = b->n_cand < b->beam_size ? b->n_cand : b->beam_size;
+    select_best(b->rank, b->n_cand, keep);
+    qsort(b->rank, (size_t)keep, sizeof *b->rank, by_score);
     for (int k = keep; k < b->n_cand; k++)
         release(b, b->cand[b->rank[k].pos]);
     for (int k = 0; k < b->n_beam; k++)
