@@ -125,6 +125,8 @@ def main():
     ap.add_argument("--save-minutes", type=float, default=10)
     ap.add_argument("--work", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "work"))
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--init", help="start from this checkpoint's weights (same architecture), "
+                    "with a new optimiser and schedule: a second training stage")
     args = ap.parse_args()
     torch.set_num_threads(1)  # torch's threads fight OpenBLAS's: 1 is fastest here
     torch.manual_seed(args.seed)
@@ -143,6 +145,9 @@ def main():
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
     state = {"epoch": 0, "step": 0, "best_cer": math.inf, "history": [], "train_seconds": 0.0}
+    if args.init and not os.path.exists(ckpt_path):
+        model.load_state_dict(torch.load(args.init)["state_dict"])
+        log(f"starting from the weights of {args.init}")
     if os.path.exists(ckpt_path):
         saved = torch.load(ckpt_path)
         model.load_state_dict(saved["state_dict"])
