@@ -4,27 +4,7 @@
 # Usage: test_bench.sh PATH/TO/asr   (run by ctest)
 set -uo pipefail
 ASR=$1
-ROOT=${ASR_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
-cd "$ROOT"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-
-check() { # check NAME CONDITION...
-    local name=$1; shift
-    if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name" >&2; fi
-}
-# run EXPECTED_EXIT ARGS...: runs asr, keeping stdout/stderr in $tmp/out, $tmp/err
-run() {
-    local want=$1; shift
-    "$ASR" "$@" >"$tmp/out" 2>"$tmp/err"
-    local got=$?
-    if [[ $got != "$want" ]]; then
-        echo "asr $* exited $got, expected $want; stderr:" >&2; cat "$tmp/err" >&2
-        return 1
-    fi
-}
-one_line_error_naming() { [[ $(wc -l <"$tmp/err") -eq 1 ]] && grep -qF -- "$1" "$tmp/err"; }
+source "$(dirname "$0")/cli_harness.sh"
 
 LSTM=pretrained/en-lstm.gguf
 BILSTM=pretrained/en-bilstm.gguf

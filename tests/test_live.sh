@@ -6,16 +6,7 @@
 # Usage: test_live.sh PATH/TO/asr   (run by ctest)
 set -uo pipefail
 ASR=$1
-ROOT=${ASR_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
-cd "$ROOT"
-tmp=$(mktemp -d)
-bg_pids=()
-cleanup() {
-    for p in "${bg_pids[@]}"; do kill "$p" 2>/dev/null; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-passed=0 failed=0
+source "$(dirname "$0")/cli_harness.sh"
 
 # Only the devices defined here: no user configuration, no JACK or
 # PulseAudio server, the ALSA configuration replaced by the test's.
@@ -29,23 +20,6 @@ SHORT=samples/fsdd_7_jackson_0.wav # 8 kHz, 0.43 s
 # which the text may legitimately differ from a single offline pass.
 NO_ENDPOINTS=(--endpoint-silence-ms 0 --max-utterance-ms 0)
 
-check() { # check NAME COMMAND...
-    local name=$1
-    shift
-    if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name" >&2; fi
-}
-# run EXPECTED_EXIT ARGS...: runs asr, keeping stdout/stderr in $tmp/out, $tmp/err
-run() {
-    local want=$1
-    shift
-    "$ASR" "$@" >"$tmp/out" 2>"$tmp/err"
-    local got=$?
-    if [[ $got != "$want" ]]; then
-        echo "asr $* exited $got, expected $want; stderr:" >&2
-        cat "$tmp/err" >&2
-        return 1
-    fi
-}
 # offline FILE...: the transcript `asr transcribe` gives with the live model
 offline() { "$ASR" transcribe --model "$MODEL" "$@" 2>/dev/null; }
 same_as() { # same_as FILE EXPECTED_TEXT: FILE holds exactly that line

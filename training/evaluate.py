@@ -1,7 +1,7 @@
 """WER and CER of every shipped model on every held-out test set, as the
 Markdown table of pretrained/MODEL_CARD.md. Runs `build/asr eval --json`.
 
-    /usr/bin/python3 training/evaluate.py [--work training/work] [--models en-lstm ...]
+    /usr/bin/python3 training/evaluate.py [--work training/work] [--models en-lstm X.gguf ...]
 """
 import argparse
 import json
@@ -16,7 +16,14 @@ TEST_SETS = [
     ("test_extra.tsv", "Common Voice, 3 held-out speakers"),
     ("test_synth.tsv", "4 held-out synthetic voices"),
 ]
-DECODERS = [("greedy", ["--beam", "1"]), ("beam 8", ["--beam", "8"])]
+# (label, options, test sets it applies to; None = all). The LM is the CLI's default
+# pretrained/en-3gram.lmbin; the digit word list is the grammar a digit-entry app would use.
+DECODERS = [
+    ("greedy, no LM", ["--no-lm", "--beam", "1"], None),
+    ("beam 64 + LM", ["--beam", "64"], None),
+    ("beam 64 + digits", ["--beam", "64", "--words", os.path.join(ROOT, "pretrained", "digits.txt")],
+     {"test_fsdd.tsv"}),
+]
 
 
 def evaluate(model, manifest, extra, jobs):
@@ -25,29 +32,33 @@ def evaluate(model, manifest, extra, jobs):
     out = subprocess.run(cmd, capture_output=True, text=True)
     if not out.stdout.strip():
         sys.exit(f"{' '.join(cmd)} failed: {out.stderr.strip()}")
-    return json.loads(out.stdout.strip().splitlines()[-1]), " ".join(cmd[1:]).replace(ROOT + "/", "")
+    return json.loads(out.stdout.strip().splitlines()[-1]), " ".join(cmd).replace(ROOT + "/", "")
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--work", default=os.path.join(ROOT, "training", "work"))
-    ap.add_argument("--models", nargs="+", default=["en-lstm", "en-bilstm", "en-gru", "en-rnn"])
+    ap.add_argument("--models", nargs="+", default=["en-lstm", "en-bilstm", "en-gru", "en-rnn"],
+                    help="names in pretrained/ or paths of .gguf files")
     ap.add_argument("-j", type=int, default=2)
     args = ap.parse_args()
     print("| model | decoder | test set | utterances | WER % | CER % | word accuracy % |")
     print("|---|---|---|---:|---:|---:|---:|")
     commands = []
     for name in args.models:
-        model = os.path.join(ROOT, "pretrained", name + ".gguf")
-        for label, extra in DECODERS:
+        model = name if name.endswith(".gguf") else os.path.join(ROOT, "pretrained", name + ".gguf")
+        name = os.path.basename(model)[:-len(".gguf")]
+        for label, extra, only in DECODERS:
             for file, desc in TEST_SETS:
+                if only and file not in only:
+                    continue
                 r, cmd = evaluate(model, os.path.join(args.work, "real", file), extra, args.j)
                 commands.append(cmd)
                 print(f"| {name} | {label} | {desc} | {r['utterances']} | {r['wer']:.2f} | {r['cer']:.2f} "
                       f"| {100 - r['wer']:.2f} |", flush=True)
     print("\nCommands (from the repository root, after `bash training/run.sh` made the test manifests):\n")
     for c in commands:
-        print(f"    build/{c}")
+        print(f"    {c}")
 
 
 if __name__ == "__main__":
