@@ -12,7 +12,7 @@ packages=(
 )
 # Training data and benchmarks want more; `setup.sh --all` adds them.
 if [[ "${1:-}" == "--all" ]]; then
-  packages+=(espeak-ng flite festival festvox-kallpc16k festvox-us-slt-hts fortunes
+  packages+=(espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts fortunes bible-kjv
              wordnet-base pocketsphinx pocketsphinx-en-us gnuplot-nox time
              libpocketsphinx-dev libsphinxbase-dev)
 fi

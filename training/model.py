@@ -117,3 +117,26 @@ def load_checkpoint(path):
     model.load_state_dict(ckpt["state_dict"])
     model.eval()
     return model, ckpt
+
+
+def load_gguf(path):
+    """The reverse of export.py: (model in eval mode, feature_config dict,
+    cmvn_mean) from a model file."""
+    import numpy as np
+    from gguf_reader import read
+    meta, t = read(path)
+    model = AcousticModel(input_dim=meta["asr.input_dim"], hidden_size=meta["asr.hidden_size"],
+                          num_layers=meta["asr.num_layers"], cell=meta["asr.cell"],
+                          bidirectional=meta["asr.bidirectional"], vocab=meta["asr.vocab"])
+    state = {"input_mean": t["input.mean"], "input_inv_std": t["input.inv_std"],
+             "out.weight": t["out.weight"], "out.bias": t["out.bias"]}
+    for layer in range(model.num_layers):
+        for d, suffix in enumerate(["", "_reverse"][: 2 if model.bidirectional else 1]):
+            prefix = "rnn.%d.%s." % (layer, "bwd" if d else "fwd")
+            for ours, theirs in (("w_ih", "weight_ih"), ("w_hh", "weight_hh"),
+                                 ("b_ih", "bias_ih"), ("b_hh", "bias_hh")):
+                state["rnn.%s_l%d%s" % (theirs, layer, suffix)] = t[prefix + ours]
+    model.load_state_dict({k: torch.from_numpy(np.asarray(v)) for k, v in state.items()})
+    model.eval()
+    config = {k[len("asr.feature."):]: v for k, v in meta.items() if k.startswith("asr.feature.")}
+    return model, config, t["cmvn.mean"]

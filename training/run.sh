@@ -38,11 +38,12 @@ train() { $PY training/train.py --work "$WORK" "$@" >>"$WORK/logs/$2.log" 2>&1; 
 wait
 # Stage 2 for the two default models: from stage 1's best weights, a new
 # schedule with 3x smaller batches (3x more updates per epoch; stage 1 ended
-# underfitted, training CER about as high as dev CER).
+# underfitted, training CER about as high as dev CER). --init also takes a
+# model file: pretrained/en-lstm.gguf is stage 1's en-lstm.best.pt.
 ( train --name en-lstm.s2 --init "$WORK/ckpt/en-lstm.best.pt" --cell lstm --hidden 320 \
-      --epochs 13 --batch-steps 2000 --lr 1e-3 ) &
+      --epochs 8 --batch-steps 2000 --lr 1e-3 ) &
 ( train --name en-bilstm.s2 --init "$WORK/ckpt/en-bilstm.best.pt" --cell lstm --bidirectional \
-      --hidden 192 --epochs 10 --batch-steps 2000 --lr 1e-3 ) &
+      --hidden 192 --epochs 7 --batch-steps 2000 --lr 1e-3 ) &
 wait
 
 echo "== export, parity, evaluation" >&2

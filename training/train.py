@@ -18,7 +18,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import text  # noqa: E402
-from model import AcousticModel, save_checkpoint  # noqa: E402
+from model import AcousticModel, load_gguf, save_checkpoint  # noqa: E402
 
 
 def log(msg):
@@ -110,6 +110,20 @@ def edit_distance(a, b):
     return row[-1]
 
 
+def initial_weights(path, feats):
+    """The state_dict of a train.py checkpoint or of a model file; a model
+    file's CMVN mean must be the one these features were made with."""
+    if not path.endswith(".gguf"):
+        return torch.load(path)["state_dict"]
+    model, _, cmvn = load_gguf(path)
+    ours = np.load(os.path.join(feats, "cmvn_mean.npy"))
+    # sox dithers at random, so a rebuilt data set differs slightly (~0.01)
+    if not np.allclose(cmvn, ours, rtol=0, atol=0.1):
+        raise SystemExit(f"{path}: its CMVN mean differs from {feats}/cmvn_mean.npy "
+                         "(max diff %.2g): other features" % np.abs(cmvn - ours).max())
+    return model.state_dict()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--name", required=True)
@@ -125,8 +139,8 @@ def main():
     ap.add_argument("--save-minutes", type=float, default=10)
     ap.add_argument("--work", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "work"))
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--init", help="start from this checkpoint's weights (same architecture), "
-                    "with a new optimiser and schedule: a second training stage")
+    ap.add_argument("--init", help="start from the weights of this checkpoint or .gguf model file "
+                    "(same architecture), with a new optimiser and schedule: a second training stage")
     args = ap.parse_args()
     torch.set_num_threads(1)  # torch's threads fight OpenBLAS's: 1 is fastest here
     torch.manual_seed(args.seed)
@@ -146,7 +160,7 @@ def main():
     ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
     state = {"epoch": 0, "step": 0, "best_cer": math.inf, "history": [], "train_seconds": 0.0}
     if args.init and not os.path.exists(ckpt_path):
-        model.load_state_dict(torch.load(args.init)["state_dict"])
+        model.load_state_dict(initial_weights(args.init, feats))
         log(f"starting from the weights of {args.init}")
     if os.path.exists(ckpt_path):
         saved = torch.load(ckpt_path)

@@ -211,6 +211,10 @@ def run_groups(groups, jobs, tmp_root, label):
                         g.done_s += secs
                     else:
                         g.failed += 1
+                if n_new and not any(secs for _, secs in results):
+                    # a voice that makes nothing would be asked again forever
+                    raise SystemExit(f"{g.name}: a batch of {n_new} sentences gave no audio; "
+                                     "is the voice installed (bash scripts/setup.sh --all)?")
                 if n_new:
                     g.synth_wall += wall
                     g.synth_audio += sum(s or 0 for _, s in results)
