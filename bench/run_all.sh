@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates every figure of docs/BENCHMARKS.md: the chunk-size x model sweep
 # (with its plot), throughput, and the comparison with PocketSphinx, then
-# rewrites the results part of docs/BENCHMARKS.md from them. Takes ~10 minutes
+# rewrites the results part of docs/BENCHMARKS.md from them. Takes ~18 minutes
 # on 2 cores. Run it on an otherwise idle machine: other load stretches the
 # wall-clock figures (the CPU-time ones much less).
 #

@@ -40,8 +40,8 @@ asr_model *load_model_or_complain(const char *path);
     "  --lm FILE      word n-gram LM for the beam search: binary (asr lm-build) or ARPA\n"         \
     "                 (default: $ASR_LM, else pretrained/" ASR_DEFAULT_LM " if present)\n"         \
     "  --no-lm        no LM (then --beam 1 is greedy decoding)\n"                                  \
-    "  --alpha X      LM weight (default 0.6)\n"                                                   \
-    "  --beta X       bonus per word with an LM, in log units (default 0.5)\n"                     \
+    "  --alpha X      LM weight (default 0.8)\n"                                                   \
+    "  --beta X       bonus per word with an LM, in log units (default 0)\n"                       \
     "  --words FILE   recognise only the words (or phrases: their words) listed one per\n"         \
     "                 line in FILE, e.g. the digits; '#' starts a comment line\n"                  \
     "  --hotword W[:B] favour word W by B (log units, default 5; negative: avoid it);\n"           \

@@ -69,8 +69,8 @@ asr_stream_params asr_stream_default_params(void) {
         .beam_prune = -12.0f,
         .endpoint_silence_ms = 800,
         .endpoint_max_utterance_ms = 20000,
-        .lm_alpha = 0.6f, /* tuned on the dev set: training/tune_lm.py */
-        .lm_beta = 0.5f,
+        .lm_alpha = 0.8f, /* tuned on the dev set: training/tune_lm.py */
+        .lm_beta = 0.0f,
     };
     return p;
 }

@@ -118,8 +118,8 @@ typedef struct {
      * the decoder a prefix beam search even at beam_size 1. The arrays and
      * strings are copied by asr_stream_new; lm must outlive the stream. */
     const asr_lm *lm;            /* n-gram LM for shallow fusion; NULL = none (default) */
-    float lm_alpha;              /* LM weight (default 0.6) */
-    float lm_beta;               /* bonus per word, natural-log units (default 0.5) */
+    float lm_alpha;              /* LM weight (default 0.8) */
+    float lm_beta;               /* bonus per word, natural-log units (default 0) */
     const char *const *words;    /* n_words > 0: only these words (or phrases, which */
     size_t n_words;              /* add their words) can be recognised; spelled as the
                                     model spells (the shipped models: lower case) */

@@ -4,13 +4,13 @@
 # work already on disk, and training resumes from its checkpoints, so the
 # command can be run again after an interruption.
 #
-#   bash training/run.sh            # everything (about 3 h 20 min on 2 cores)
+#   bash training/run.sh            # everything (about 3 h on 2 cores)
 #   WORK=/big/disk bash training/run.sh
 #
-# Measured wall times on the 2-core development VM: data 6 min (synthesis
-# 350 s), features 95 s, training stage 1 76 min (two models at a time: LSTM
-# then RNN beside BiLSTM then GRU), stage 2 about 95 min (LSTM beside BiLSTM),
-# export + parity + eval about 15 min.
+# Measured wall times on the 2-core development VM: data 8 min (synthesis
+# 2-6 min), features 95 s, training stage 1 76 min (two models at a time: LSTM
+# then RNN beside BiLSTM then GRU), stage 2 about 75 min (LSTM beside BiLSTM),
+# export + parity + eval about 5 min.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=${WORK:-training/work}
