@@ -22,7 +22,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gguf_writer import GGUFWriter  # noqa: E402
-from model import AcousticModel, load_checkpoint  # noqa: E402
+from model import AcousticModel, load_checkpoint, rnn_tensor_names  # noqa: E402
 
 FORMAT_VERSION = 1
 
@@ -91,12 +91,8 @@ def export(model, feature_config, cmvn_mean, path, name):
     w.add_tensor("input.mean", _array(model.input_mean))
     w.add_tensor("input.inv_std", _array(model.input_inv_std))
     params = dict(model.rnn.named_parameters())
-    for layer in range(model.num_layers):
-        for d, suffix in enumerate(["", "_reverse"][: 2 if model.bidirectional else 1]):
-            prefix = "rnn.%d.%s." % (layer, "bwd" if d else "fwd")
-            for ours, theirs in (("w_ih", "weight_ih"), ("w_hh", "weight_hh"),
-                                 ("b_ih", "bias_ih"), ("b_hh", "bias_hh")):
-                w.add_tensor(prefix + ours, _array(params["%s_l%d%s" % (theirs, layer, suffix)]))
+    for ours, theirs in rnn_tensor_names(model):
+        w.add_tensor(ours, _array(params[theirs]))
     w.add_tensor("out.weight", _array(model.out.weight))
     w.add_tensor("out.bias", _array(model.out.bias))
     w.write(path)

@@ -61,7 +61,9 @@ def read(path):
     for _ in range(n_tensors):
         name = c.string()
         dims = c.take("<I")
-        shape = c.take("<%dQ" % dims) if dims > 1 else (c.take("<Q"),)
+        if not 1 <= dims <= 4:
+            raise ValueError("%s: tensor %s has %d dimensions" % (path, name, dims))
+        shape = tuple(c.take("<Q") for _ in range(dims))
         kind, offset = c.take("<IQ")
         if kind != GGML_F32:
             raise ValueError("%s: tensor %s is not float32" % (path, name))

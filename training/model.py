@@ -119,6 +119,17 @@ def load_checkpoint(path):
     return model, ckpt
 
 
+def rnn_tensor_names(model):
+    """(model-file tensor name, parameter name in model.rnn) of every recurrent
+    weight, in the order of the model file (docs/MODEL_FORMAT.md)."""
+    for layer in range(model.num_layers):
+        for d, suffix in enumerate(["", "_reverse"][: 2 if model.bidirectional else 1]):
+            prefix = "rnn.%d.%s." % (layer, "bwd" if d else "fwd")
+            for ours, theirs in (("w_ih", "weight_ih"), ("w_hh", "weight_hh"),
+                                 ("b_ih", "bias_ih"), ("b_hh", "bias_hh")):
+                yield prefix + ours, "%s_l%d%s" % (theirs, layer, suffix)
+
+
 def load_gguf(path):
     """The reverse of export.py: (model in eval mode, feature_config dict,
     cmvn_mean) from a model file."""
@@ -130,12 +141,8 @@ def load_gguf(path):
                           bidirectional=meta["asr.bidirectional"], vocab=meta["asr.vocab"])
     state = {"input_mean": t["input.mean"], "input_inv_std": t["input.inv_std"],
              "out.weight": t["out.weight"], "out.bias": t["out.bias"]}
-    for layer in range(model.num_layers):
-        for d, suffix in enumerate(["", "_reverse"][: 2 if model.bidirectional else 1]):
-            prefix = "rnn.%d.%s." % (layer, "bwd" if d else "fwd")
-            for ours, theirs in (("w_ih", "weight_ih"), ("w_hh", "weight_hh"),
-                                 ("b_ih", "bias_ih"), ("b_hh", "bias_hh")):
-                state["rnn.%s_l%d%s" % (theirs, layer, suffix)] = t[prefix + ours]
+    for ours, theirs in rnn_tensor_names(model):
+        state["rnn." + theirs] = t[ours]
     model.load_state_dict({k: torch.from_numpy(np.asarray(v)) for k, v in state.items()})
     model.eval()
     config = {k[len("asr.feature."):]: v for k, v in meta.items() if k.startswith("asr.feature.")}

@@ -39,7 +39,7 @@ wait
 # Stage 2 for the two default models: from stage 1's best weights, a new
 # schedule with 3x smaller batches (3x more updates per epoch; stage 1 ended
 # underfitted, training CER about as high as dev CER). --init also takes a
-# model file: pretrained/en-lstm.gguf is stage 1's en-lstm.best.pt.
+# model file, e.g. a shipped pretrained/*.gguf, to train further from it.
 ( train --name en-lstm.s2 --init "$WORK/ckpt/en-lstm.best.pt" --cell lstm --hidden 320 \
       --epochs 8 --batch-steps 2000 --lr 1e-3 ) &
 ( train --name en-bilstm.s2 --init "$WORK/ckpt/en-bilstm.best.pt" --cell lstm --bidirectional \
