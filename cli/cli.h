@@ -33,6 +33,7 @@ asr_model *load_model_or_complain(const char *path);
 
 /* The LM options of transcribe and eval (cli/lm_build.c). */
 #define ASR_DEFAULT_LM "en-3gram.lmbin"
+#define ASR_DEFAULT_DICT "en-cmudict.dict"
 /* The default beam with an LM: word scores need more hypotheses alive. */
 #define ASR_LM_BEAM 64
 #define ASR_LM_BEAM_TEXT "64"
@@ -45,15 +46,20 @@ asr_model *load_model_or_complain(const char *path);
     "  --words FILE   recognise only the words (or phrases: their words) listed one per\n"         \
     "                 line in FILE, e.g. the digits; '#' starts a comment line\n"                  \
     "  --hotword W[:B] favour word W by B (log units, default 5; negative: avoid it);\n"           \
-    "                 may be repeated\n"
+    "                 may be repeated\n"                                                           \
+    "  --dict FILE    pronunciation dictionary for phone models (default: $ASR_DICT,\n"            \
+    "                 else pretrained/" ASR_DEFAULT_DICT " if present)\n"                          \
+    "  --pronunciations FILE  extra or replacement pronunciations for phone models,\n"             \
+    "                 'WORD PH PH ...' per line as in CMUdict\n"
 
 typedef struct {
-    const char *lm_path, *words_path;
+    const char *lm_path, *words_path, *dict_path, *pron_path;
     int no_lm, alpha_set, beta_set, beam_set, n_hot;
     float alpha, beta;
     asr_hotword *hot;
     /* Filled by lm_options_apply: */
     asr_lm *lm;
+    asr_dict *dict;
     char **words;
     size_t n_words;
 } lm_options;

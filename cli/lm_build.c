@@ -54,6 +54,14 @@ int lm_option(int argc, char **argv, int *i, lm_options *o) {
         o->beta_set = 1;
         return 1;
     }
+    if ((r = opt_value(argc, argv, i, "dict", 0, &v)) != 0) {
+        o->dict_path = v;
+        return r;
+    }
+    if ((r = opt_value(argc, argv, i, "pronunciations", 0, &v)) != 0) {
+        o->pron_path = v;
+        return r;
+    }
     if ((r = opt_value(argc, argv, i, "words", 0, &v)) != 0) {
         o->words_path = v;
         return r;
@@ -90,10 +98,10 @@ int lm_option(int argc, char **argv, int *i, lm_options *o) {
     return 0;
 }
 
-/* $ASR_LM, else the shipped LM beside the executable (as for models). */
-static const char *default_lm_path(void) {
+/* $env, else the shipped file beside the executable (as for models). */
+static const char *default_data_path(const char *env_name, const char *name) {
     static char path[PATH_MAX + 64];
-    const char *env = getenv("ASR_LM");
+    const char *env = getenv(env_name);
     if (env) return *env ? env : NULL; /* ASR_LM= (empty) means none */
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -103,7 +111,7 @@ static const char *default_lm_path(void) {
     if (slash) *slash = '\0';
     static const char *const dirs[] = {"../pretrained", "../share/asr", "pretrained"};
     for (size_t d = 0; d < sizeof dirs / sizeof *dirs; d++) {
-        snprintf(path, sizeof path, "%s/%s/%s", exe, dirs[d], ASR_DEFAULT_LM);
+        snprintf(path, sizeof path, "%s/%s/%s", exe, dirs[d], name);
         if (access(path, R_OK) == 0) return path;
     }
     return NULL;
@@ -141,8 +149,34 @@ static int read_words(lm_options *o) {
     return ok;
 }
 
+/* Phone models need a dictionary; character models spell words themselves. */
+static int load_dict(lm_options *o, const asr_model *model) {
+    asr_model_info info = asr_model_get_info(model);
+    if (strcmp(info.unit, "phones") != 0) {
+        if (o->dict_path || o->pron_path)
+            fprintf(stderr, "asr: note: --dict and --pronunciations are ignored: the model "
+                            "writes characters, not phones\n");
+        return 1;
+    }
+    const char *path =
+        o->dict_path ? o->dict_path : default_data_path("ASR_DICT", ASR_DEFAULT_DICT);
+    if (!path) {
+        fprintf(stderr,
+                "asr: the model's outputs are phones and no pronunciation dictionary was "
+                "found: pass --dict FILE (e.g. pretrained/" ASR_DEFAULT_DICT ") or set ASR_DICT\n");
+        return 0;
+    }
+    o->dict = asr_dict_load(path, o->pron_path);
+    if (!o->dict) fprintf(stderr, "asr: %s\n", asr_last_error());
+    return o->dict != NULL;
+}
+
 int lm_options_apply(lm_options *o, const asr_model *model, asr_stream_params *p) {
-    const char *path = o->no_lm ? NULL : o->lm_path ? o->lm_path : default_lm_path();
+    if (!load_dict(o, model)) return 0;
+    p->dict = o->dict;
+    const char *path = o->no_lm     ? NULL
+                       : o->lm_path ? o->lm_path
+                                    : default_data_path("ASR_LM", ASR_DEFAULT_LM);
     if (path) {
         o->lm = asr_lm_load(path);
         if (!o->lm) {
@@ -168,6 +202,7 @@ int lm_options_apply(lm_options *o, const asr_model *model, asr_stream_params *p
 
 void lm_options_free(lm_options *o) {
     asr_lm_free(o->lm);
+    asr_dict_free(o->dict);
     for (size_t i = 0; i < o->n_words; i++)
         free(o->words[i]);
     free(o->words);

@@ -5,6 +5,7 @@
 #define ASR_CTC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "asr.h"
 #include "lexicon.h"
@@ -16,6 +17,7 @@ typedef struct {
     int start;     /* frame where it was emitted */
     int end;       /* one past the last frame of its run */
     float logprob; /* its log-prob at start */
+    int word;      /* phone searches: the vocabulary word this symbol ends, else -1 */
 } asr_ctc_char;
 
 typedef struct {
@@ -28,8 +30,8 @@ void asr_ctc_chars_free(asr_ctc_chars *c);
 
 /* Both searches: _accept consumes n_frames rows of vocab_size log-probs and
  * appends to stable the characters that became final, always up to and
- * including a space; _tail replaces *tail with the best hypothesis after the
- * stable characters. */
+ * including a space (phone searches: up to the end of a word); _tail
+ * replaces *tail with the best hypothesis after the stable characters. */
 
 typedef struct asr_ctc_greedy asr_ctc_greedy;
 
@@ -46,7 +48,7 @@ typedef struct asr_ctc_beam asr_ctc_beam;
  * beams that disagree with it are dropped. */
 #define ASR_CTC_MAX_LAG 100
 
-/* beam_size * vocab_size must fit in an int. */
+/* beam_size * vocab_size * 2 must fit in an int. */
 asr_ctc_beam *asr_ctc_beam_new(int vocab_size, int space, int beam_size, float prune);
 void asr_ctc_beam_free(asr_ctc_beam *b);
 void asr_ctc_beam_reset(asr_ctc_beam *b);
@@ -55,6 +57,16 @@ asr_status asr_ctc_beam_accept(asr_ctc_beam *b, const float *logprobs, size_t n_
 asr_status asr_ctc_beam_tail(const asr_ctc_beam *b, asr_ctc_chars *tail);
 /* Prefix-tree nodes allocated (live or recycled): stays bounded. */
 size_t asr_ctc_beam_node_count(const asr_ctc_beam *b);
+
+/* The words of a phone search (see asr_ctc_fusion.phones): lexicon word
+ * ids are groups of homophones, group g holding the vocabulary words
+ * group_words[group_first[g] .. group_first[g + 1]). */
+typedef struct {
+    const int32_t *group_first;
+    const int32_t *group_words;
+    const int32_t *word_lm;  /* per vocabulary word: LM id, -1 = not in the LM */
+    const float *word_boost; /* per vocabulary word: hot-word boost (0: none) */
+} asr_ctc_phone_words;
 
 /* Word-level scoring of the beam search (shallow fusion); every part is
  * optional. Scores are natural logs, like the acoustic log-probs. */
@@ -66,6 +78,14 @@ typedef struct {
     const asr_lexicon *lexicon; /* spellable words; ids are LM ids, scores log10 unigrams */
     int restrict_words;         /* 1: a partial word must stay a prefix of a lexicon word */
     const asr_lexicon *hot;     /* hot words; scores are their boosts */
+    /* Phone models: the symbols are phones and words are not separated by a
+     * symbol. lexicon is then a trie over pronunciations (bytes = symbol ids)
+     * whose ids are homophone groups and whose scores are look-ahead
+     * estimates already weighted (natural-log units); words must stay in it
+     * (restrict_words and hot are not used), and a word ends wherever its
+     * pronunciation is complete. */
+    int phones;
+    const asr_ctc_phone_words *phone_words;
 } asr_ctc_fusion;
 
 /* Before any frame (and kept across resets); *f and what it points to must

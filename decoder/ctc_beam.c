@@ -19,7 +19,14 @@
  * Word scoring (shallow fusion, docs/LM.md): a node's text is fixed, so its
  * LM history, the weighted scores of its completed words (fused) and the
  * look-ahead of its partial word (ahead) are computed once, when the node
- * is made, and ranked with its acoustic score. */
+ * is made, and ranked with its acoustic score.
+ *
+ * Phone searches have no word separator: a prefix is a sequence of (phone,
+ * starts a word?) pairs, so a phone can be entered in two ways, going on
+ * with the partial word (its pronunciation must stay in the lexicon's
+ * prefix tree) or, where the partial word is a complete pronunciation,
+ * ending that word (scored by the LM, its homophone chosen) and starting
+ * the next. Both are children of the same node and merge like any prefix. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -39,6 +46,8 @@ typedef struct {
     double b_next, nb_stay, nb_enter;
     int queued;
     int lex, hot;    /* trie nodes of the partial word; -1: in no word */
+    int word_start;  /* phone searches: sym begins a word, */
+    int prev_word;   /* ending the vocabulary word prev_word (-1: none) */
     int word_len;    /* characters of the partial word */
     double fused;    /* completed words: weighted LM scores, bonuses, boosts */
     double ahead;    /* estimate for the partial word (or the next word) */
@@ -59,8 +68,11 @@ struct asr_ctc_beam {
     int *beam, n_beam;          /* best first */
     int *cand, n_cand;
     ranked *rank;
-    int *child_of; /* vocab entries, -1 between uses */
+    int *child_of; /* 2 x vocab entries (phones: word starts after the first vocab), -1 between uses
+                    */
+    int phones;    /* the search is over phones (fusion.phones) */
     int frame;
+    int finished, final_word; /* after finish: the word the best beam ends with */
     asr_ctc_fusion fusion;
     int fusing;
     double ahead_root; /* look-ahead of a word not yet begun */
@@ -122,7 +134,8 @@ static int new_node(asr_ctc_beam *b, int parent, int sym) {
                 .start = -1,
                 .last = -1,
                 .p_start = -1,
-                .p_last = -1};
+                .p_last = -1,
+                .prev_word = -1};
     if (parent >= 0) {
         node *p = &b->nodes[parent];
         n->sibling = p->child;
@@ -149,6 +162,60 @@ static double rank_score(const node *n) {
 
 static int word_pending(const asr_ctc_beam *b, const node *n) {
     return n->sym != 0 && n->sym != b->space;
+}
+
+/* Where a prefix may be cut between words: after a space, or (phones)
+ * before a phone that starts a word. */
+static int is_boundary(const asr_ctc_beam *b, const node *n) {
+    return b->phones ? n->word_start : n->sym == b->space;
+}
+
+/* The best homophone of the complete pronunciation at n, its score (LM,
+ * bonus, boost) and the LM history after it; 0 when n's partial word is
+ * not a complete pronunciation. */
+static int finish_phone_word(const asr_ctc_beam *b, const node *n, double *score, asr_lm_state *lm,
+                             int *word) {
+    const asr_ctc_fusion *f = &b->fusion;
+    int32_t g;
+    if (n->lex < 0 || !asr_lexicon_word(f->lexicon, n->lex, &g, NULL)) return 0;
+    const asr_ctc_phone_words *pw = f->phone_words;
+    *score = -INFINITY;
+    for (int32_t k = pw->group_first[g]; k < pw->group_first[g + 1]; k++) {
+        int32_t w = pw->group_words[k];
+        asr_lm_state after = n->lm;
+        double s = pw->word_boost[w];
+        if (f->lm)
+            s += f->lm_weight * asr_lm_score(f->lm, &n->lm, pw->word_lm[w], &after) + f->word_bonus;
+        if (s > *score) {
+            *score = s;
+            *lm = after;
+            *word = w;
+        }
+    }
+    return 1;
+}
+
+/* Word scoring of parent's child for phone c, starting a word or not. */
+static int fuse_phone(const asr_ctc_beam *b, const node *parent, int c, int starts, node *out) {
+    const asr_ctc_fusion *f = &b->fusion;
+    int from = parent->lex;
+    out->lm = parent->lm;
+    out->fused = parent->fused;
+    out->prev_word = -1;
+    if (starts) {
+        double score;
+        if (!finish_phone_word(b, parent, &score, &out->lm, &out->prev_word)) return 0;
+        out->fused += score;
+        from = ASR_LEXICON_ROOT;
+    }
+    char sym[2] = {(char)c, 0};
+    out->lex = from >= 0 ? asr_lexicon_next(f->lexicon, from, sym) : -1;
+    if (out->lex < 0) return 0;
+    out->word_start = starts;
+    out->word_len = starts ? 1 : parent->word_len + 1;
+    out->hot = -1;
+    out->ahead = asr_lexicon_best(f->lexicon, out->lex);
+    return 1;
 }
 
 /* log10 cost of spelling an unknown word of len characters. */
@@ -248,6 +315,10 @@ static void select_best(ranked *r, int n, int k) {
     }
 }
 
+static int child_key(const asr_ctc_beam *b, const node *n) {
+    return n->sym + (n->word_start ? b->vocab : 0);
+}
+
 /* One frame of prefix beam search; nodes for it are reserved. */
 static void step(asr_ctc_beam *b, const float *lp) {
     int best = 0;
@@ -265,28 +336,35 @@ static void step(asr_ctc_beam *b, const float *lp) {
             n->nb_stay = n->nb + lp[n->sym];
 
         for (int j = n->child; j >= 0; j = b->nodes[j].sibling)
-            b->child_of[b->nodes[j].sym] = j;
+            b->child_of[child_key(b, &b->nodes[j])] = j;
         for (int c = 1; c < b->vocab; c++) {
             if (lp[c] < b->prune && c != best) continue;
             /* A repeated symbol starts a new character only after a blank. */
             double enter = (c == n->sym ? n->b : total) + lp[c];
             if (enter == -INFINITY) continue;
-            int j = b->child_of[c];
-            if (j < 0) {
-                /* The one place where prefixes are extended. */
-                node words = {0};
-                if (b->fusing && !fuse(b, n, c, &words)) continue;
-                j = new_node(b, l, c);
-                node *m = &b->nodes[j];
-                m->lex = words.lex, m->hot = words.hot, m->lm = words.lm;
-                m->word_len = words.word_len;
-                m->fused = words.fused, m->ahead = words.ahead;
+            for (int starts = 0; starts <= b->phones; starts++) {
+                int key = c + (starts ? b->vocab : 0);
+                int j = b->child_of[key];
+                if (j < 0) {
+                    /* The one place where prefixes are extended. */
+                    node words = {.prev_word = -1};
+                    if (b->phones ? !fuse_phone(b, n, c, starts, &words)
+                                  : b->fusing && !fuse(b, n, c, &words))
+                        continue;
+                    j = new_node(b, l, c);
+                    node *m = &b->nodes[j];
+                    m->lex = words.lex, m->hot = words.hot, m->lm = words.lm;
+                    m->word_len = words.word_len;
+                    m->fused = words.fused, m->ahead = words.ahead;
+                    m->word_start = words.word_start, m->prev_word = words.prev_word;
+                    b->child_of[key] = j;
+                }
+                queue(b, j);
+                b->nodes[j].nb_enter = enter;
             }
-            queue(b, j);
-            b->nodes[j].nb_enter = enter;
         }
         for (int j = n->child; j >= 0; j = b->nodes[j].sibling)
-            b->child_of[b->nodes[j].sym] = -1;
+            b->child_of[child_key(b, &b->nodes[j])] = -1;
     }
 
     for (int k = 0; k < b->n_cand; k++) {
@@ -329,18 +407,23 @@ static void step(asr_ctc_beam *b, const float *lp) {
 }
 
 /* Appends the characters on the path (from, to], reading each one's timing
- * from its successor on the path. */
-static asr_status path_chars(const asr_ctc_beam *b, int from, int to, asr_ctc_chars *out) {
+ * (and the word it ends) from its successor on the path; last_word is the
+ * word that to itself ends (-1: none). */
+static asr_status path_chars(const asr_ctc_beam *b, int from, int to, int last_word,
+                             asr_ctc_chars *out) {
     size_t first = out->n;
     int start = b->nodes[to].start, last = b->nodes[to].last;
     float logprob = b->nodes[to].logprob;
+    int word = last_word;
     for (int i = to; i != from; i = b->nodes[i].parent) {
         const node *n = &b->nodes[i];
-        asr_status st = asr_ctc_chars_push(out, (asr_ctc_char){n->sym, start, last + 1, logprob});
+        asr_status st =
+            asr_ctc_chars_push(out, (asr_ctc_char){n->sym, start, last + 1, logprob, word});
         if (st != ASR_OK) return st;
         start = n->p_start;
         last = n->p_last;
         logprob = n->p_logprob;
+        word = n->word_start ? n->prev_word : -1;
     }
     for (size_t i = first, j = out->n; i + 1 < j; i++, j--) {
         asr_ctc_char t = out->v[i];
@@ -367,7 +450,7 @@ static int common_ancestor(const asr_ctc_beam *b, int x, int y) {
 static void force_agreement(asr_ctc_beam *b) {
     int s = b->beam[0];
     while (s != b->root &&
-           (b->nodes[s].sym != b->space || b->nodes[s].start + ASR_CTC_MAX_LAG > b->frame))
+           (!is_boundary(b, &b->nodes[s]) || b->nodes[s].start + ASR_CTC_MAX_LAG > b->frame))
         s = b->nodes[s].parent;
     if (s == b->root) return;
     int kept = 0;
@@ -389,10 +472,15 @@ static asr_status advance_root(asr_ctc_beam *b, asr_ctc_chars *stable) {
     int a = b->beam[0];
     for (int k = 1; k < b->n_beam; k++)
         a = common_ancestor(b, a, b->beam[k]);
-    while (a != b->root && b->nodes[a].sym != b->space)
+    while (a != b->root && !is_boundary(b, &b->nodes[a]))
         a = b->nodes[a].parent;
+    int last_word = -1;
+    if (b->phones && a != b->root) { /* the word ends at the boundary's parent */
+        last_word = b->nodes[a].prev_word;
+        a = b->nodes[a].parent;
+    }
     if (a == b->root) return ASR_OK;
-    asr_status st = path_chars(b, b->root, a, stable);
+    asr_status st = path_chars(b, b->root, a, last_word, stable);
     if (st != ASR_OK) return st;
     int parent = b->nodes[a].parent;
     unlink_child(b, parent, a);
@@ -409,16 +497,16 @@ asr_ctc_beam *asr_ctc_beam_new(int vocab_size, int space, int beam_size, float p
     b->space = space;
     b->beam_size = beam_size;
     b->prune = prune;
-    size_t n_cand = (size_t)beam_size * (size_t)vocab_size;
+    size_t n_cand = 2 * (size_t)beam_size * (size_t)vocab_size;
     b->beam = malloc((size_t)beam_size * sizeof *b->beam);
     b->cand = malloc(n_cand * sizeof *b->cand);
     b->rank = malloc(n_cand * sizeof *b->rank);
-    b->child_of = malloc((size_t)vocab_size * sizeof *b->child_of);
+    b->child_of = malloc(2 * (size_t)vocab_size * sizeof *b->child_of);
     if (!b->beam || !b->cand || !b->rank || !b->child_of || reserve(b, (int)n_cand) != ASR_OK) {
         asr_ctc_beam_free(b);
         return asr_error_null(ASR_ERR_NOMEM, "out of memory for a beam of %d", beam_size);
     }
-    for (int c = 0; c < vocab_size; c++)
+    for (int c = 0; c < 2 * vocab_size; c++)
         b->child_of[c] = -1;
     asr_ctc_beam_reset(b);
     return b;
@@ -457,12 +545,14 @@ void asr_ctc_beam_reset(asr_ctc_beam *b) {
     b->beam[0] = b->root;
     b->n_beam = 1;
     b->frame = 0;
+    b->finished = 0;
+    b->final_word = -1;
 }
 
 asr_status asr_ctc_beam_accept(asr_ctc_beam *b, const float *logprobs, size_t n_frames,
                                asr_ctc_chars *stable) {
     for (size_t f = 0; f < n_frames; f++, b->frame++) {
-        asr_status st = reserve(b, b->n_beam * (b->vocab - 1));
+        asr_status st = reserve(b, b->n_beam * (b->vocab - 1) * (1 + b->phones));
         if (st != ASR_OK) return st;
         step(b, logprobs + f * (size_t)b->vocab);
         if ((st = advance_root(b, stable)) != ASR_OK) return st;
@@ -472,7 +562,13 @@ asr_status asr_ctc_beam_accept(asr_ctc_beam *b, const float *logprobs, size_t n_
 
 asr_status asr_ctc_beam_tail(const asr_ctc_beam *b, asr_ctc_chars *tail) {
     tail->n = 0;
-    return path_chars(b, b->root, b->beam[0], tail);
+    int last_word = b->final_word;
+    if (b->phones && !b->finished) { /* a partial word shows once it is a word */
+        double score;
+        asr_lm_state lm;
+        if (!finish_phone_word(b, &b->nodes[b->beam[0]], &score, &lm, &last_word)) last_word = -1;
+    }
+    return path_chars(b, b->root, b->beam[0], last_word, tail);
 }
 
 size_t asr_ctc_beam_node_count(const asr_ctc_beam *b) {
@@ -481,17 +577,24 @@ size_t asr_ctc_beam_node_count(const asr_ctc_beam *b) {
 
 void asr_ctc_beam_set_fusion(asr_ctc_beam *b, const asr_ctc_fusion *f) {
     b->fusion = *f;
-    b->fusing = f->lm || f->lexicon || f->hot;
+    b->fusing = f->lm || f->lexicon || f->hot || f->phones;
+    b->phones = f->phones;
     asr_ctc_beam_reset(b);
 }
 
 void asr_ctc_beam_finish(asr_ctc_beam *b) {
+    b->finished = 1;
     if (!b->fusing) return;
     for (int k = 0; k < b->n_beam; k++) {
         const node *n = &b->nodes[b->beam[k]];
         double score = log_add(n->b, n->nb) + n->fused, last = 0;
         asr_lm_state lm = n->lm;
-        if (word_pending(b, n) && !finish_word(b, n, &last, &lm)) last = -INFINITY;
+        int word = -1;
+        if (b->phones) {
+            if (n->sym != 0 && !finish_phone_word(b, n, &last, &lm, &word)) last = -INFINITY;
+        } else if (word_pending(b, n) && !finish_word(b, n, &last, &lm)) {
+            last = -INFINITY;
+        }
         score += last;
         if (b->fusion.lm) score += b->fusion.lm_weight * asr_lm_end(b->fusion.lm, &lm);
         b->rank[k] = (ranked){score, k};
@@ -501,8 +604,17 @@ void asr_ctc_beam_finish(asr_ctc_beam *b) {
      * the best then ends at its last finished word. */
     if (b->rank[0].score == -INFINITY) {
         int a = b->beam[0];
-        while (a != b->root && word_pending(b, &b->nodes[a]))
-            a = b->nodes[a].parent;
+        if (b->phones) {
+            while (a != b->root && !b->nodes[a].word_start)
+                a = b->nodes[a].parent;
+            if (a != b->root) {
+                b->final_word = b->nodes[a].prev_word;
+                a = b->nodes[a].parent;
+            }
+        } else {
+            while (a != b->root && word_pending(b, &b->nodes[a]))
+                a = b->nodes[a].parent;
+        }
         b->nodes[a].refs++;
         release(b, b->beam[0]);
         b->beam[0] = a;
@@ -512,4 +624,11 @@ void asr_ctc_beam_finish(asr_ctc_beam *b) {
         b->cand[k] = b->beam[b->rank[k].pos];
     for (int k = 0; k < b->n_beam; k++)
         b->beam[k] = b->cand[k];
+    if (b->phones) {
+        double score;
+        asr_lm_state lm;
+        const node *n = &b->nodes[b->beam[0]];
+        if (n->sym == 0 || !finish_phone_word(b, n, &score, &lm, &b->final_word))
+            b->final_word = -1;
+    }
 }

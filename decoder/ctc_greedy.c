@@ -43,7 +43,7 @@ asr_status asr_ctc_greedy_accept(asr_ctc_greedy *g, const float *logprobs, size_
             /* A space's run does not matter: it left the tail when emitted. */
             if (best != g->space) g->tail.v[g->tail.n - 1].end = g->frame + 1;
         } else if (best != 0) {
-            asr_ctc_char ch = {best, g->frame, g->frame + 1, lp[best]};
+            asr_ctc_char ch = {best, g->frame, g->frame + 1, lp[best], -1};
             asr_status st = asr_ctc_chars_push(&g->tail, ch);
             if (st != ASR_OK) return st;
             if (best == g->space) {

@@ -10,6 +10,7 @@
 
 #include "ctc.h"
 #include "error.h"
+#include "vocabulary.h"
 
 struct asr_decoder {
     const char **symbols; /* a copy of the array; the strings are the caller's */
@@ -21,7 +22,8 @@ struct asr_decoder {
     asr_decoded out;     /* words[n_stable..n_words) are rebuilt by best() */
     size_t cap;
     asr_ctc_fusion fusion;
-    asr_lexicon *words, *hot; /* the decoder's own tries (the LM's is shared) */
+    asr_lexicon *words, *hot;    /* the decoder's own tries (the LM's is shared) */
+    asr_vocabulary *phone_vocab; /* phone models: the words and their pronunciations */
 };
 
 asr_status asr_ctc_chars_push(asr_ctc_chars *c, asr_ctc_char ch) {
@@ -125,6 +127,30 @@ static asr_status make_lexicons(asr_decoder *d, const asr_decoder_words *p) {
     return st;
 }
 
+/* Phone models: always the beam search, through the vocabulary's
+ * pronunciations (beam 1 is its fast path). */
+static asr_decoder *new_phone_decoder(asr_decoder *d, const asr_decoder_params *params,
+                                      const asr_decoder_words *w) {
+    d->phone_vocab = asr_vocabulary_new(d->symbols, d->vocab, w);
+    if (d->phone_vocab)
+        d->beam = asr_ctc_beam_new(d->vocab, -1, params->beam_size, params->beam_prune);
+    if (!d->beam) {
+        asr_decoder_free(d);
+        return NULL;
+    }
+    d->fusion = (asr_ctc_fusion){
+        .symbols = d->symbols,
+        .lm = w->lm,
+        .lm_weight = w->lm ? w->lm_alpha * M_LN10 : 0,
+        .word_bonus = w->lm ? w->lm_beta : 0,
+        .lexicon = asr_vocabulary_trie(d->phone_vocab),
+        .phones = 1,
+        .phone_words = asr_vocabulary_words(d->phone_vocab),
+    };
+    asr_ctc_beam_set_fusion(d->beam, &d->fusion);
+    return d;
+}
+
 asr_decoder *asr_decoder_new(const char *const *symbols, int vocab_size,
                              const asr_decoder_params *params) {
     return asr_decoder_new_words(symbols, vocab_size, params, NULL);
@@ -155,7 +181,8 @@ asr_decoder *asr_decoder_new_words(const char *const *symbols, int vocab_size,
             return asr_error_null(ASR_ERR_ARG, "decoder: symbol %d is \"\", a second blank", i);
         if (space < 0 && strcmp(symbols[i], " ") == 0) space = i;
     }
-    if (space < 0) return asr_error_null(ASR_ERR_ARG, "decoder: no \" \" symbol to split words");
+    if (space < 0 && !w->phones)
+        return asr_error_null(ASR_ERR_ARG, "decoder: no \" \" symbol to split words");
 
     asr_decoder *d = calloc(1, sizeof *d);
     if (!d) return asr_error_null(ASR_ERR_NOMEM, "out of memory for the decoder");
@@ -167,6 +194,7 @@ asr_decoder *asr_decoder_new_words(const char *const *symbols, int vocab_size,
         return asr_error_null(ASR_ERR_NOMEM, "out of memory for %d symbols", vocab_size);
     }
     memcpy(d->symbols, symbols, (size_t)vocab_size * sizeof *d->symbols);
+    if (w->phones) return new_phone_decoder(d, params, w);
     if (make_lexicons(d, w) != ASR_OK) {
         asr_decoder_free(d);
         return NULL;
@@ -211,6 +239,7 @@ void asr_decoder_free(asr_decoder *d) {
     asr_ctc_beam_free(d->beam);
     asr_lexicon_free(d->words);
     asr_lexicon_free(d->hot);
+    asr_vocabulary_free(d->phone_vocab);
     free(d->symbols);
     free(d);
 }
@@ -225,7 +254,9 @@ void asr_decoder_reset(asr_decoder *d) {
     if (d->beam) asr_ctc_beam_reset(d->beam);
 }
 
-static asr_status add_word(asr_decoder *d, const asr_ctc_char *c, size_t n) {
+/* A word of n symbols; text is its spelling when not NULL (phone models),
+ * else the symbols spell it. */
+static asr_status add_word(asr_decoder *d, const asr_ctc_char *c, size_t n, const char *spelled) {
     if (d->out.n_words == d->cap) {
         size_t cap = d->cap ? 2 * d->cap : 16;
         asr_decoded_word *w = realloc(d->out.words, cap * sizeof *w);
@@ -233,19 +264,20 @@ static asr_status add_word(asr_decoder *d, const asr_ctc_char *c, size_t n) {
         d->out.words = w;
         d->cap = cap;
     }
-    size_t len = 0;
-    for (size_t i = 0; i < n; i++)
+    size_t len = spelled ? strlen(spelled) : 0;
+    for (size_t i = 0; i < n && !spelled; i++)
         len += strlen(d->symbols[c[i].sym]);
     char *text = malloc(len + 1);
     if (!text) return asr_error(ASR_ERR_NOMEM, "out of memory for a word of %zu bytes", len);
     char *p = text;
     double conf = 0;
     for (size_t i = 0; i < n; i++) {
-        size_t m = strlen(d->symbols[c[i].sym]);
+        size_t m = spelled ? 0 : strlen(d->symbols[c[i].sym]);
         memcpy(p, d->symbols[c[i].sym], m);
         p += m;
         conf += exp(c[i].logprob);
     }
+    if (spelled) memcpy(text, spelled, len), p = text + len;
     *p = '\0';
     /* Clamped: inputs are log-probs, but a caller may feed unnormalised scores. */
     conf = fmin(conf / (double)n, 1.0);
@@ -259,14 +291,26 @@ static asr_status add_word(asr_decoder *d, const asr_ctc_char *c, size_t n) {
     return ASR_OK;
 }
 
-/* Splits characters at spaces; runs of spaces make no empty words. */
+/* Splits characters at spaces; runs of spaces make no empty words. Phone
+ * models: a word ends at the phone marked with it; phones of a word not
+ * yet complete (the tail of a partial result) are left out. */
 static asr_status add_words(asr_decoder *d, const asr_ctc_chars *chars) {
+    if (d->phone_vocab) {
+        for (size_t i = 0, j = 0; j < chars->n; j++) {
+            if (chars->v[j].word < 0) continue;
+            asr_status st = add_word(d, chars->v + i, j + 1 - i,
+                                     asr_vocabulary_word(d->phone_vocab, chars->v[j].word));
+            if (st != ASR_OK) return st;
+            i = j + 1;
+        }
+        return ASR_OK;
+    }
     for (size_t i = 0; i < chars->n;) {
         size_t j = i;
         while (j < chars->n && chars->v[j].sym != d->space)
             j++;
         if (j > i) {
-            asr_status st = add_word(d, chars->v + i, j - i);
+            asr_status st = add_word(d, chars->v + i, j - i, NULL);
             if (st != ASR_OK) return st;
         }
         i = j + 1;

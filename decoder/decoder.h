@@ -20,6 +20,10 @@ typedef struct {
     size_t n_words;
     const asr_hotword *hotwords;
     size_t n_hotwords;
+    /* Phone models: the symbols are phones, words come from dict (and the
+     * search is always a beam search through its pronunciations). */
+    int phones;
+    const asr_dict *dict;
 } asr_decoder_words;
 
 /* A decoded word; times are model steps (frames after stacking). */
@@ -38,8 +42,9 @@ typedef struct {
 
 typedef struct asr_decoder asr_decoder;
 
-/* symbols[0] is the blank; the symbol " " separates words. The array is
- * copied, the strings are not: they must outlive the decoder. */
+/* symbols[0] is the blank; the symbol " " separates words (character
+ * models). The array is copied, the strings are not: they must outlive the
+ * decoder. */
 asr_decoder *asr_decoder_new(const char *const *symbols, int vocab_size,
                              const asr_decoder_params *params);
 /* The same with word-level scoring (words may be NULL: none). The word

@@ -103,7 +103,9 @@ asr_stream *asr_stream_new(const asr_model *model, const asr_stream_params *para
                             .words = p.words,
                             .n_words = p.n_words,
                             .hotwords = p.hotwords,
-                            .n_hotwords = p.n_hotwords};
+                            .n_hotwords = p.n_hotwords,
+                            .phones = asr_model_has_phones(model),
+                            .dict = p.dict};
     if (symbols) {
         for (int i = 0; i < s->vocab; i++)
             symbols[i] = asr_model_symbol(model, i);

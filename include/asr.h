@@ -71,6 +71,7 @@ void asr_model_free(asr_model *model);
 typedef struct {
     const char *name;   /* from the file, e.g. "en-lstm-2x320" */
     const char *cell;   /* "lstm", "gru" or "rnn" */
+    const char *unit;   /* output symbols: "characters" or "phones" (these need an asr_dict) */
     int bidirectional;  /* 1: needs the whole utterance (see finish) */
     int num_layers;     /* recurrent layers */
     int hidden_size;    /* units per direction */
@@ -102,6 +103,31 @@ typedef struct {
     float boost; /* natural-log units, e.g. 3 to 10 */
 } asr_hotword;
 
+/* ---- Pronunciation dictionary (phone models) ----------------------------- */
+
+typedef struct asr_dict asr_dict;
+
+/* Loads (memory-maps) a pronunciation dictionary file, e.g. the shipped
+ * pretrained/en-cmudict.dict (CMUdict, every variant, and a G2P model for
+ * words it lacks; docs/DICTIONARY.md), and, when user_path is not NULL, a
+ * text file of "WORD PH PH ..." lines (CMUdict's format; '#' starts a
+ * comment) whose words are added or replace all of the file's
+ * pronunciations of that word. Needed by phone models (asr_model_info.unit
+ * "phones"). Immutable, shareable like a model; must outlive the streams
+ * that use it. Returns NULL on error (a bad user line is named by number). */
+asr_dict *asr_dict_load(const char *path, const char *user_path);
+void asr_dict_free(asr_dict *dict);
+
+typedef enum { ASR_PRON_DICT, ASR_PRON_USER, ASR_PRON_G2P } asr_pron_source;
+
+/* Writes the pronunciations of word (as the models write words: lower
+ * case) into out, one per line, phones separated by spaces: the user
+ * file's or the dictionary's variants, else the G2P model's one guess.
+ * *source (may be NULL) says which. ASR_ERR_ARG when the word cannot be
+ * pronounced (characters the G2P model does not know) or out is too small. */
+asr_status asr_dict_pronounce(const asr_dict *dict, const char *word, char *out, size_t size,
+                              asr_pron_source *source);
+
 /* ---- Stream -------------------------------------------------------------- */
 
 typedef struct asr_stream asr_stream;
@@ -125,6 +151,11 @@ typedef struct {
                                     model spells (the shipped models: lower case) */
     const asr_hotword *hotwords; /* n_hotwords words to favour or avoid */
     size_t n_hotwords;
+    /* Phone models only (and required there): the words' pronunciations. The
+     * vocabulary is the word list if given, else the LM's words, else every
+     * word of the dictionary; words the dictionary lacks are pronounced by its
+     * G2P model. Must outlive the stream. */
+    const asr_dict *dict;
 } asr_stream_params;
 
 asr_stream_params asr_stream_default_params(void);

@@ -74,7 +74,7 @@ typedef struct {
     const void *data; /* inside the mapping, aligned to the file's alignment */
 } asr_gguf_tensor;
 
-typedef struct {
+typedef struct asr_gguf {
     char *path;
     const unsigned char *map;
     size_t size;

@@ -14,6 +14,9 @@ int asr_model_vocab_size(const asr_model *model);
 /* Output symbol text: "" for blank (id 0), " " for the word separator. */
 const char *asr_model_symbol(const asr_model *model, int id);
 int asr_model_is_bidirectional(const asr_model *model);
+/* 1: the outputs are phones (words need a pronunciation dictionary), 0:
+ * characters (a word is its spelling). */
+int asr_model_has_phones(const asr_model *model);
 
 /* Per-stream recurrent state and scratch buffers. */
 typedef struct asr_model_state asr_model_state;
@@ -61,6 +64,22 @@ typedef struct {
 
 /* Weights point into the mapped file and live as long as the model. */
 const asr_model_net *asr_model_get_net(const asr_model *model);
+
+/* The same inference for any network of this shape (the G2P model of a
+ * pronunciation dictionary is one): the state keeps net, which must outlive
+ * it. */
+asr_model_state *asr_net_state_new(const asr_model_net *net);
+asr_status asr_net_forward(asr_model_state *state, const float *x, size_t n_steps, float *logprobs);
+
+/* Reads the tensors of a network whose hyperparameters (cell, gates,
+ * num_layers, num_dirs, hidden_size, input_dim, vocab_size) are set in
+ * *net: "<prefix>input.mean", "<prefix>rnn.L.fwd.w_ih" ... "<prefix>out.bias"
+ * (docs/MODEL_FORMAT.md). layers has num_layers x num_dirs entries; used[i]
+ * is set for each file tensor read; *num_params (may be NULL) adds up the
+ * weights. -1 with the error set (naming path) on failure. */
+struct asr_gguf;
+int asr_net_read(const struct asr_gguf *g, const char *prefix, asr_model_net *net,
+                 asr_rnn_weights *layers, unsigned char *used, size_t *num_params);
 
 /* Limits the loader enforces (docs/MODEL_FORMAT.md). */
 #define ASR_MODEL_MAX_LAYERS 16

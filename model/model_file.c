@@ -16,6 +16,7 @@ struct asr_model {
     asr_gguf *gguf;
     const char *name;
     const char *cell_name;
+    const char *unit; /* "characters" or "phones" */
     asr_model_net net;
     asr_rnn_weights *layers;
     char **vocab; /* inside the gguf metadata */
@@ -142,6 +143,14 @@ static int read_hparams(asr_model *m) {
     m->name = get_string(g, "general.name");
     m->cell_name = get_string(g, "asr.cell");
     if (!m->name || !m->cell_name) return -1;
+    /* Absent in the first model files, which are all character models. */
+    m->unit = asr_gguf_find_kv(g, "asr.unit") ? get_string(g, "asr.unit") : "characters";
+    if (!m->unit) return -1;
+    if (strcmp(m->unit, "characters") != 0 && strcmp(m->unit, "phones") != 0) {
+        asr_error(ASR_ERR_UNSUPPORTED, "%s: asr.unit '%s' is not 'characters' or 'phones'", g->path,
+                  m->unit);
+        return -1;
+    }
     asr_model_net *net = &m->net;
     if (strcmp(m->cell_name, "lstm") == 0) {
         net->cell = ASR_CELL_LSTM;
@@ -170,11 +179,13 @@ static int read_hparams(asr_model *m) {
 /* A finite F32 tensor of PyTorch shape [rows] (cols == 0) or [rows x cols];
  * GGUF lists dimensions innermost first, so a matrix is stored as
  * dims {cols, rows}. */
-static const float *get_tensor(asr_model *m, const char *name, int rows, int cols) {
-    const asr_gguf *g = m->gguf;
+static const float *get_tensor(const asr_gguf *g, unsigned char *used, const char *prefix,
+                               const char *base, int rows, int cols) {
+    char name[ASR_GGUF_MAX_NAME + 1];
+    snprintf(name, sizeof name, "%s%s", prefix, base);
     const asr_gguf_tensor *t = asr_gguf_find_tensor(g, name);
     if (!t) return asr_error_null(ASR_ERR_FORMAT, "%s: tensor '%s' is missing", g->path, name);
-    m->tensor_used[t - g->tensors] = 1;
+    used[t - g->tensors] = 1;
     if (t->type != ASR_GGML_F32)
         return asr_error_null(ASR_ERR_FORMAT, "%s: tensor '%s' has type %s, expected F32", g->path,
                               name, asr_ggml_type_name(t->type));
@@ -207,22 +218,41 @@ static const float *get_tensor(asr_model *m, const char *name, int rows, int col
     return data;
 }
 
-static int read_layer(asr_model *m, int layer, int dir) {
-    asr_model_net *net = &m->net;
-    asr_rnn_weights *w = &m->layers[layer * net->num_dirs + dir];
+static int read_layer(const asr_gguf *g, const char *prefix, asr_model_net *net, asr_rnn_weights *w,
+                      int layer, int dir, unsigned char *used, size_t *num_params) {
     int gh = net->gates * net->hidden_size;
     w->input_size = layer == 0 ? net->input_dim : net->num_dirs * net->hidden_size;
     const char *d = dir ? "bwd" : "fwd";
     char name[ASR_GGUF_MAX_NAME + 1];
     snprintf(name, sizeof name, "rnn.%d.%s.w_ih", layer, d);
-    if (!(w->w_ih = get_tensor(m, name, gh, w->input_size))) return -1;
+    if (!(w->w_ih = get_tensor(g, used, prefix, name, gh, w->input_size))) return -1;
     snprintf(name, sizeof name, "rnn.%d.%s.w_hh", layer, d);
-    if (!(w->w_hh = get_tensor(m, name, gh, net->hidden_size))) return -1;
+    if (!(w->w_hh = get_tensor(g, used, prefix, name, gh, net->hidden_size))) return -1;
     snprintf(name, sizeof name, "rnn.%d.%s.b_ih", layer, d);
-    if (!(w->b_ih = get_tensor(m, name, gh, 0))) return -1;
+    if (!(w->b_ih = get_tensor(g, used, prefix, name, gh, 0))) return -1;
     snprintf(name, sizeof name, "rnn.%d.%s.b_hh", layer, d);
-    if (!(w->b_hh = get_tensor(m, name, gh, 0))) return -1;
-    m->num_params += (size_t)gh * ((size_t)w->input_size + (size_t)net->hidden_size + 2);
+    if (!(w->b_hh = get_tensor(g, used, prefix, name, gh, 0))) return -1;
+    *num_params += (size_t)gh * ((size_t)w->input_size + (size_t)net->hidden_size + 2);
+    return 0;
+}
+
+int asr_net_read(const asr_gguf *g, const char *prefix, asr_model_net *net, asr_rnn_weights *layers,
+                 unsigned char *used, size_t *num_params) {
+    size_t params = 0;
+    net->layers = layers;
+    if (!(net->input_mean = get_tensor(g, used, prefix, "input.mean", net->input_dim, 0)) ||
+        !(net->input_inv_std = get_tensor(g, used, prefix, "input.inv_std", net->input_dim, 0)))
+        return -1;
+    for (int l = 0; l < net->num_layers; l++)
+        for (int d = 0; d < net->num_dirs; d++)
+            if (read_layer(g, prefix, net, &layers[l * net->num_dirs + d], l, d, used, &params))
+                return -1;
+    int out_in = net->num_dirs * net->hidden_size;
+    if (!(net->out_weight = get_tensor(g, used, prefix, "out.weight", net->vocab_size, out_in)) ||
+        !(net->out_bias = get_tensor(g, used, prefix, "out.bias", net->vocab_size, 0)))
+        return -1;
+    params += (size_t)net->vocab_size * ((size_t)out_in + 1);
+    if (num_params) *num_params += params;
     return 0;
 }
 
@@ -235,19 +265,10 @@ static int read_tensors(asr_model *m) {
         asr_error(ASR_ERR_NOMEM, "%s: out of memory", g->path);
         return -1;
     }
-    net->layers = m->layers;
-    if (!(m->features.cmvn_mean = get_tensor(m, "cmvn.mean", m->features.num_ceps, 0)) ||
-        !(net->input_mean = get_tensor(m, "input.mean", net->input_dim, 0)) ||
-        !(net->input_inv_std = get_tensor(m, "input.inv_std", net->input_dim, 0)))
+    if (!(m->features.cmvn_mean =
+              get_tensor(g, m->tensor_used, "", "cmvn.mean", m->features.num_ceps, 0)) ||
+        asr_net_read(g, "", net, m->layers, m->tensor_used, &m->num_params))
         return -1;
-    for (int l = 0; l < net->num_layers; l++)
-        for (int d = 0; d < net->num_dirs; d++)
-            if (read_layer(m, l, d)) return -1;
-    int out_in = net->num_dirs * net->hidden_size;
-    if (!(net->out_weight = get_tensor(m, "out.weight", net->vocab_size, out_in)) ||
-        !(net->out_bias = get_tensor(m, "out.bias", net->vocab_size, 0)))
-        return -1;
-    m->num_params += (size_t)net->vocab_size * ((size_t)out_in + 1);
     /* A tensor the metadata does not account for means the two disagree. */
     for (size_t i = 0; i < g->n_tensors; i++)
         if (!m->tensor_used[i]) {
@@ -289,6 +310,7 @@ asr_model_info asr_model_get_info(const asr_model *model) {
     if (!model) return info;
     info.name = model->name;
     info.cell = model->cell_name;
+    info.unit = model->unit;
     info.bidirectional = model->net.num_dirs == 2;
     info.num_layers = model->net.num_layers;
     info.hidden_size = model->net.hidden_size;
@@ -314,6 +336,10 @@ int asr_model_vocab_size(const asr_model *model) {
 const char *asr_model_symbol(const asr_model *model, int id) {
     if (id < 0 || id >= model->net.vocab_size) return NULL;
     return model->vocab[id];
+}
+
+int asr_model_has_phones(const asr_model *model) {
+    return strcmp(model->unit, "phones") == 0;
 }
 
 int asr_model_is_bidirectional(const asr_model *model) {

@@ -17,7 +17,7 @@
 #define BLOCK_STEPS 64
 
 struct asr_model_state {
-    const asr_model *model;
+    const asr_model_net *net;
     size_t cap;   /* steps the block buffers hold */
     float *h;     /* num_layers x num_dirs x hidden */
     float *c;     /* same, LSTM cell state */
@@ -33,7 +33,7 @@ static size_t max_size(size_t a, size_t b) {
 
 static int ensure_capacity(asr_model_state *s, size_t steps) {
     if (steps <= s->cap) return 0;
-    const asr_model_net *net = asr_model_get_net(s->model);
+    const asr_model_net *net = s->net;
     size_t hd = (size_t)net->num_dirs * (size_t)net->hidden_size;
     size_t gh = (size_t)net->gates * (size_t)net->hidden_size;
     size_t widest = max_size(max_size(hd, gh), (size_t)net->input_dim);
@@ -53,10 +53,13 @@ static int ensure_capacity(asr_model_state *s, size_t steps) {
 
 asr_model_state *asr_model_state_new(const asr_model *model) {
     if (!model) return asr_error_null(ASR_ERR_ARG, "asr_model_state_new: model is NULL");
-    const asr_model_net *net = asr_model_get_net(model);
+    return asr_net_state_new(asr_model_get_net(model));
+}
+
+asr_model_state *asr_net_state_new(const asr_model_net *net) {
     asr_model_state *s = calloc(1, sizeof *s);
     if (!s) return asr_error_null(ASR_ERR_NOMEM, "out of memory for the model state");
-    s->model = model;
+    s->net = net;
     size_t n_state = (size_t)net->num_layers * (size_t)net->num_dirs * (size_t)net->hidden_size;
     size_t gh = (size_t)net->gates * (size_t)net->hidden_size;
     s->h = calloc(n_state, sizeof(float));
@@ -84,7 +87,7 @@ void asr_model_state_free(asr_model_state *state) {
 
 void asr_model_state_reset(asr_model_state *state) {
     if (!state) return;
-    const asr_model_net *net = asr_model_get_net(state->model);
+    const asr_model_net *net = state->net;
     size_t n_state = (size_t)net->num_layers * (size_t)net->num_dirs * (size_t)net->hidden_size;
     memset(state->h, 0, n_state * sizeof(float));
     memset(state->c, 0, n_state * sizeof(float));
@@ -195,10 +198,15 @@ asr_status asr_model_forward(const asr_model *model, asr_model_state *state, con
                              size_t n_steps, float *logprobs) {
     if (!model || !state || (n_steps && (!x || !logprobs)))
         return asr_error(ASR_ERR_ARG, "asr_model_forward: NULL argument");
-    if (state->model != model)
+    if (state->net != asr_model_get_net(model))
         return asr_error(ASR_ERR_ARG, "asr_model_forward: the state belongs to another model");
+    return asr_net_forward(state, x, n_steps, logprobs);
+}
+
+asr_status asr_net_forward(asr_model_state *state, const float *x, size_t n_steps,
+                           float *logprobs) {
     if (n_steps == 0) return ASR_OK;
-    const asr_model_net *net = asr_model_get_net(model);
+    const asr_model_net *net = state->net;
     if (net->num_dirs == 2) {
         /* The backward pass needs the end first: each call is a whole
          * utterance, from a zero state. */

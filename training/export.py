@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pronounce  # noqa: E402
 from gguf_writer import GGUFWriter  # noqa: E402
 from model import AcousticModel, load_checkpoint, rnn_tensor_names  # noqa: E402
 
@@ -78,6 +79,8 @@ def export(model, feature_config, cmvn_mean, path, name):
     w.add_u32("asr.hidden_size", model.hidden_size)
     w.add_u32("asr.input_dim", model.input_dim)
     w.add_string_array("asr.vocab", model.vocab)
+    if model.vocab == pronounce.VOCAB:  # absent = characters, as in the first model files
+        w.add_string("asr.unit", "phones")
     for key, kind in FEATURE_FIELDS:
         value = fc[key]
         if kind == "u32":

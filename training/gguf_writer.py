@@ -1,7 +1,7 @@
 """A minimal GGUF v3 writer (the container of llama.cpp and whisper.cpp).
 
-Only what the model files need: scalar, string and string-array metadata and
-float32 tensors. Layout, little-endian throughout:
+Only what the model and dictionary files need: scalar, string and
+string-array metadata, float32 tensors and int8/int32 tables. Layout, little-endian throughout:
 
     "GGUF", u32 version 3, u64 tensor count, u64 metadata count
     metadata: string key, u32 type, value
@@ -27,6 +27,9 @@ STRING = 8
 ARRAY = 9
 
 GGML_F32 = 0
+GGML_I8 = 24
+GGML_I32 = 26
+_GGML_TYPE = {"<f4": GGML_F32, "|i1": GGML_I8, "<i4": GGML_I32}
 
 
 def _string(s):
@@ -69,13 +72,16 @@ class GGUFWriter:
         payload = struct.pack("<IIQ", ARRAY, STRING, len(values))
         self._add(key, payload + b"".join(_string(v) for v in values))
 
-    def add_tensor(self, name, array):
-        """Adds a float32 tensor given in PyTorch (row-major) shape order."""
+    def add_tensor(self, name, array, dtype="<f4"):
+        """Adds a tensor given in PyTorch (row-major) shape order: float32, or
+        int8 ("|i1") or int32 ("<i4") for the tables of a dictionary file."""
         if len(name.encode("utf-8")) > 64:
             raise ValueError("tensor name too long: " + name)
         if any(n == name for n, _ in self.tensors):
             raise ValueError("duplicate tensor " + name)
-        array = np.ascontiguousarray(array, dtype="<f4")
+        if dtype not in _GGML_TYPE:
+            raise ValueError("tensor %s: type %s not supported" % (name, dtype))
+        array = np.ascontiguousarray(array, dtype=dtype)
         if not 1 <= array.ndim <= 4 or array.size == 0:
             raise ValueError("tensor %s: shape %s not supported" % (name, array.shape))
         self.tensors.append((name, array))
@@ -92,7 +98,7 @@ class GGUFWriter:
         for name, array in self.tensors:
             header += _string(name) + struct.pack("<I", array.ndim)
             header += struct.pack("<%dQ" % array.ndim, *reversed(array.shape))
-            header += struct.pack("<IQ", GGML_F32, offset)
+            header += struct.pack("<IQ", _GGML_TYPE[array.dtype.str], offset)
             offset += array.nbytes + self._pad(array.nbytes)
         header += b"\0" * self._pad(len(header))
         with open(path, "wb") as f:

@@ -4,9 +4,12 @@
 
 Reads work/real/{train,dev}/manifest.tsv and work/real/train/manifest_synth.tsv
 (made by training/data/), writes work/features/<set>.npy (float16 steps,
-concatenated) and <set>.npz (lengths, labels, ids) plus the CMVN prior
-(cmvn_mean.npy) and the feature settings (feature_config.json). Real speech is used twice, clean and augmented; synthetic
-speech once, augmented at random. Skips sets already written.
+concatenated) and <set>.npz (lengths, character labels, ids) plus the CMVN
+prior (cmvn_mean.npy) and the feature settings (feature_config.json). Real
+speech is used twice, clean and augmented; synthetic speech once, augmented at
+random. Then <set>.phones.npz: the same utterances' phone labels (CMUdict's
+main pronunciation, the G2P model of work/g2p/ for words it lacks; run
+training/g2p.py first). Skips sets already written.
 """
 import argparse
 import json
@@ -20,6 +23,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import asr_lib  # noqa: E402
+import pronounce  # noqa: E402
 import text  # noqa: E402
 from data import augment  # noqa: E402
 
@@ -110,6 +114,22 @@ def write_set(name, jobs, out_dir, cmvn_mean, processes):
           file=sys.stderr)
 
 
+def write_phone_labels(name, rows, out_dir, pronouncer):
+    """<set>.phones.npz: labels and label_lengths in the order of <set>.npz."""
+    path = os.path.join(out_dir, name + ".phones.npz")
+    if os.path.exists(path):
+        print(f"{name}: phone labels already written", file=sys.stderr)
+        return
+    transcripts = {u: text.normalise(t) for u, _, t in rows}
+    ids = np.load(os.path.join(out_dir, name + ".npz"))["ids"]
+    labels = [np.array(pronouncer.sentence(transcripts[u]), np.int16) for u in ids]
+    np.savez(path + ".tmp.npz", labels=np.concatenate(labels),
+             label_lengths=np.array([len(x) for x in labels], np.int64))
+    os.replace(path + ".tmp.npz", path)
+    print(f"{name}: phone labels for {len(ids)} utterances, {len(pronouncer.guessed)} words "
+          "so far from the G2P model", file=sys.stderr)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--work", default=os.path.join(os.path.dirname(__file__), "work"))
@@ -138,6 +158,17 @@ def main():
     jobs.sort(key=lambda j: j[4])  # mix sources so the pool's chunks cost alike
     write_set("train", jobs, out_dir, cmvn_mean, args.processes)
     write_set("dev", [(u, p, t, False, 0) for u, p, t in dev], out_dir, cmvn_mean, args.processes)
+
+    from g2p import G2P
+    g2p_path = os.path.join(args.work, "g2p", "g2p.best.pt")
+    if not os.path.exists(g2p_path):
+        raise SystemExit(f"{g2p_path} is missing: run training/g2p.py first")
+    pronouncer = pronounce.Pronouncer(pronounce.read_dict(), G2P.load(g2p_path))
+    write_phone_labels("train", real + synth, out_dir, pronouncer)
+    write_phone_labels("dev", dev, out_dir, pronouncer)
+    with open(os.path.join(out_dir, "g2p_words.tsv"), "w") as f:
+        for w, phones in sorted(pronouncer.guessed.items()):
+            f.write(w + "\t" + " ".join(phones) + "\n")
 
 
 if __name__ == "__main__":

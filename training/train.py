@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pronounce  # noqa: E402
 import text  # noqa: E402
 from model import AcousticModel, load_gguf, save_checkpoint  # noqa: E402
 
@@ -28,11 +29,13 @@ def log(msg):
 class FeatureSet:
     """Utterances of one prepared set, memory-mapped."""
 
-    def __init__(self, features_dir, name):
+    def __init__(self, features_dir, name, unit="characters"):
         self.x = np.load(os.path.join(features_dir, name + ".npy"), mmap_mode="r")
         idx = np.load(os.path.join(features_dir, name + ".npz"))
         self.lengths = idx["lengths"]
         self.offsets = np.concatenate([[0], np.cumsum(self.lengths)])
+        if unit == "phones":  # same utterances, same order (prepare.py)
+            idx = np.load(os.path.join(features_dir, name + ".phones.npz"))
         self.label_lengths = idx["label_lengths"]
         self.label_offsets = np.concatenate([[0], np.cumsum(self.label_lengths)])
         self.labels = idx["labels"]
@@ -82,7 +85,7 @@ def time_mask(x, lengths, rng, masks=2, width=6):
 
 
 def greedy_cer(model, data, max_steps):
-    """Character error rate of greedy decoding on a set (0..1)."""
+    """Symbol (character or phone) error rate of greedy decoding on a set (0..1)."""
     model.eval()
     errors = total = 0
     with torch.no_grad():
@@ -128,6 +131,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--name", required=True)
     ap.add_argument("--cell", choices=["lstm", "gru", "rnn"], default="lstm")
+    ap.add_argument("--unit", choices=["characters", "phones"], default="characters",
+                    help="output symbols: letters (text.VOCAB) or CMUdict phones (pronounce.VOCAB)")
     ap.add_argument("--bidirectional", action="store_true")
     ap.add_argument("--layers", type=int, default=2)
     ap.add_argument("--hidden", type=int, default=320)
@@ -146,14 +151,14 @@ def main():
     torch.manual_seed(args.seed)
 
     feats = os.path.join(args.work, "features")
-    train, dev = FeatureSet(feats, "train"), FeatureSet(feats, "dev")
+    train, dev = FeatureSet(feats, "train", args.unit), FeatureSet(feats, "dev", args.unit)
     ckpt_dir = os.path.join(args.work, "ckpt")
     os.makedirs(ckpt_dir, exist_ok=True)
     ckpt_path = os.path.join(ckpt_dir, args.name + ".pt")
 
     model = AcousticModel(cell=args.cell, bidirectional=args.bidirectional, num_layers=args.layers,
                           hidden_size=args.hidden, input_dim=train.x.shape[1],
-                          vocab=text.VOCAB, dropout=args.dropout)
+                          vocab=text.VOCAB if args.unit == "characters" else pronounce.VOCAB, dropout=args.dropout)
     mean, std = train.input_stats()
     model.set_input_stats(torch.tensor(mean, dtype=torch.float32), torch.tensor(1.0 / std, dtype=torch.float32))
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
@@ -219,9 +224,10 @@ def main():
         state["train_seconds"] += time.time() - epoch_start
         state["epoch"] += 1
         cer = greedy_cer(model, dev, args.batch_steps)
+        rate = "CER" if args.unit == "characters" else "PER"
         state["history"].append({"epoch": state["epoch"], "loss": float(np.mean(epoch_loss)), "dev_cer": cer,
                                  "seconds": time.time() - epoch_start})
-        log(f"epoch {state['epoch']} done: loss {np.mean(epoch_loss):.3f}, dev greedy CER {100 * cer:.2f}%, "
+        log(f"epoch {state['epoch']} done: loss {np.mean(epoch_loss):.3f}, dev greedy {rate} {100 * cer:.2f}%, "
             f"{time.time() - epoch_start:.0f} s")
         save(ckpt_path)
         if cer < state["best_cer"]:
