@@ -13,6 +13,7 @@ int cmd_transcribe(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_live(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_pronounce(int argc, char **argv);
 
 /* Matches argv[*i] against --name (or -short when short_name is not 0) taking
  * a value as the next argument or after '='. Returns 1 and sets *value on a
@@ -27,6 +28,10 @@ int opt_int(const char *option, const char *text, long lo, long hi, int *out);
  * the names found in pretrained/ beside the executable (build/ or bin/) or in
  * the installed share/asr/. Returns a static buffer or NULL. */
 const char *default_model_path(const char *const *names);
+
+/* A data file (LM, dictionary): $env_name (empty: none), else name found
+ * as for models. Returns a static buffer or NULL. */
+const char *default_data_path(const char *env_name, const char *name);
 
 /* Loads a model, printing "asr: PATH: problem" on failure. */
 asr_model *load_model_or_complain(const char *path);

@@ -98,25 +98,6 @@ int lm_option(int argc, char **argv, int *i, lm_options *o) {
     return 0;
 }
 
-/* $env, else the shipped file beside the executable (as for models). */
-static const char *default_data_path(const char *env_name, const char *name) {
-    static char path[PATH_MAX + 64];
-    const char *env = getenv(env_name);
-    if (env) return *env ? env : NULL; /* ASR_LM= (empty) means none */
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) return NULL;
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (slash) *slash = '\0';
-    static const char *const dirs[] = {"../pretrained", "../share/asr", "pretrained"};
-    for (size_t d = 0; d < sizeof dirs / sizeof *dirs; d++) {
-        snprintf(path, sizeof path, "%s/%s/%s", exe, dirs[d], name);
-        if (access(path, R_OK) == 0) return path;
-    }
-    return NULL;
-}
-
 static int read_words(lm_options *o) {
     FILE *f = fopen(o->words_path, "r");
     if (!f) {

@@ -17,6 +17,7 @@ static const char usage[] =
     "  bench FILE...        speed, latency and memory of streaming recognition\n"
     "  lm-build IN OUT      convert (and prune) an ARPA n-gram LM to the binary form\n"
     "  lm-ppl LM TEXT...    perplexity of an n-gram LM on text\n"
+    "  pronounce WORD...    how phone models pronounce words (dictionary or G2P)\n"
     "\n"
     "Run 'asr COMMAND --help' for the options of a command.\n"
     "Options: -h, --help  this text;  --version  the version.\n"
@@ -46,6 +47,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "bench")) return cmd_bench(argc - 1, argv + 1);
     if (!strcmp(cmd, "lm-build")) return cmd_lm_build(argc - 1, argv + 1);
     if (!strcmp(cmd, "lm-ppl")) return cmd_lm_ppl(argc - 1, argv + 1);
+    if (!strcmp(cmd, "pronounce")) return cmd_pronounce(argc - 1, argv + 1);
     fprintf(stderr, "asr: unknown command '%s' (see 'asr --help')\n", cmd);
     return EXIT_USAGE;
 }

@@ -43,10 +43,10 @@ static int readable(const char *path) {
     return access(path, R_OK) == 0;
 }
 
-const char *default_model_path(const char *const *names) {
+/* name in pretrained/ beside the executable (build/ or bin/) or in the
+ * installed share/asr/; a static buffer or NULL. */
+static const char *beside_executable(const char *name) {
     static char path[PATH_MAX + 64];
-    const char *env = getenv("ASR_MODEL");
-    if (env && *env) return env;
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n <= 0) return NULL;
@@ -54,12 +54,27 @@ const char *default_model_path(const char *const *names) {
     char *slash = strrchr(exe, '/');
     if (slash) *slash = '\0';
     static const char *const dirs[] = {"../pretrained", "../share/asr", "pretrained"};
-    for (size_t k = 0; names[k]; k++)
-        for (size_t d = 0; d < sizeof dirs / sizeof *dirs; d++) {
-            snprintf(path, sizeof path, "%s/%s/%s", exe, dirs[d], names[k]);
-            if (readable(path)) return path;
-        }
+    for (size_t d = 0; d < sizeof dirs / sizeof *dirs; d++) {
+        snprintf(path, sizeof path, "%s/%s/%s", exe, dirs[d], name);
+        if (readable(path)) return path;
+    }
     return NULL;
+}
+
+const char *default_model_path(const char *const *names) {
+    const char *env = getenv("ASR_MODEL");
+    if (env && *env) return env;
+    for (size_t k = 0; names[k]; k++) {
+        const char *path = beside_executable(names[k]);
+        if (path) return path;
+    }
+    return NULL;
+}
+
+const char *default_data_path(const char *env_name, const char *name) {
+    const char *env = getenv(env_name);
+    if (env) return *env ? env : NULL; /* ASR_LM= (empty) means none */
+    return beside_executable(name);
 }
 
 asr_model *load_model_or_complain(const char *path) {

@@ -1,10 +1,20 @@
 """Trains one CTC acoustic model on the features made by prepare.py.
 
     /usr/bin/python3 training/train.py --name en-lstm --cell lstm --hidden 320 --epochs 12
+    /usr/bin/python3 training/train.py --name en-lstm --procs 2 ...   # both cores (DDP)
 
 Resumable: the checkpoint work/ckpt/NAME.pt is written after every epoch (and
 every --save-minutes), and a new run with the same name goes on from it. The
-best model on the dev set by greedy CER is kept as work/ckpt/NAME.best.pt.
+best model on the dev set by greedy CER (PER for phone models) is kept as
+work/ckpt/NAME.best.pt.
+
+Data parallel: --procs N starts N processes (torch.multiprocessing.spawn,
+gloo backend; Debian's torchrun fails under Python 3.11) that each take every
+N-th batch and average their gradients, so one update sees N batches (the
+schedule counts updates). Several machines: the same command on each, with
+--nodes M --node-rank R and MASTER_ADDR/MASTER_PORT naming node 0 (defaults
+127.0.0.1:29533), and the features at the same --work path on every machine;
+rank 0 writes the checkpoints.
 """
 import argparse
 import json
@@ -15,6 +25,7 @@ import time
 
 import numpy as np
 import torch
+import torch.distributed as dist
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pronounce  # noqa: E402
@@ -84,6 +95,37 @@ def time_mask(x, lengths, rng, masks=2, width=6):
     return x
 
 
+def freq_mask_matrices(num_ceps, num_bins, lifter):
+    """(A, B) with cepstra = A @ log-mel and log-mel ~= B @ cepstra, Kaldi's
+    DCT-II with the lifter (features/mfcc.c): frequency masks act on log-mel
+    bands, where frequency means something, and go back to cepstra."""
+    i = np.arange(num_ceps)[:, None]
+    j = np.arange(num_bins)[None, :]
+    dct = np.sqrt(np.where(i == 0, 1.0, 2.0) / num_bins) * np.cos(np.pi / num_bins * (j + 0.5) * i)
+    lift = 1.0 + 0.5 * lifter * np.sin(np.pi * np.arange(num_ceps) / lifter) if lifter else np.ones(num_ceps)
+    a = lift[:, None] * dct
+    return torch.tensor(a, dtype=torch.float32), torch.tensor(np.linalg.pinv(a), dtype=torch.float32)
+
+
+def freq_mask(x, mean, rng, to_ceps, to_mel, masks=2, width=6):
+    """SpecAugment frequency masks: per utterance, `masks` bands of up to
+    `width` mel bins set to the mean in the log-mel domain. x is [B, T, blocks
+    x num_ceps] (each block cepstra, deltas or another stacked frame: all
+    linear in the cepstra, so one projection serves them all)."""
+    num_ceps, num_bins = to_ceps.shape
+    B = x.shape[0]
+    proj = torch.empty(B, num_ceps, num_ceps)
+    for k in range(B):
+        keep = torch.ones(num_bins)
+        for _ in range(masks):
+            w = int(rng.integers(0, width + 1))
+            f0 = int(rng.integers(0, num_bins - w + 1))
+            keep[f0: f0 + w] = 0
+        proj[k] = to_ceps @ (keep[:, None] * to_mel)
+    blocks = (x - mean).view(B, x.shape[1], -1, num_ceps)
+    return mean + torch.einsum("bij,btkj->btki", proj, blocks).reshape(x.shape)
+
+
 def greedy_cer(model, data, max_steps):
     """Symbol (character or phone) error rate of greedy decoding on a set (0..1)."""
     model.eval()
@@ -146,9 +188,29 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--init", help="start from the weights of this checkpoint or .gguf model file "
                     "(same architecture), with a new optimiser and schedule: a second training stage")
+    ap.add_argument("--freq-masks", type=int, default=0,
+                    help="SpecAugment frequency masks per utterance, in the log-mel domain (0 = none)")
+    ap.add_argument("--procs", type=int, default=1, help="training processes on this machine (DDP)")
+    ap.add_argument("--nodes", type=int, default=1, help="machines (DDP)")
+    ap.add_argument("--node-rank", type=int, default=0)
     args = ap.parse_args()
+    world = args.procs * args.nodes
+    if world == 1:
+        run(0, args)
+    else:
+        os.environ.setdefault("MASTER_ADDR", "127.0.0.1")
+        os.environ.setdefault("MASTER_PORT", "29533")
+        torch.multiprocessing.spawn(run, args=(args,), nprocs=args.procs)
+
+
+def run(local_rank, args):
     torch.set_num_threads(1)  # torch's threads fight OpenBLAS's: 1 is fastest here
     torch.manual_seed(args.seed)
+    world = args.procs * args.nodes
+    rank = args.node_rank * args.procs + local_rank
+    if world > 1:
+        dist.init_process_group("gloo", rank=rank, world_size=world)
+    lead = rank == 0
 
     feats = os.path.join(args.work, "features")
     train, dev = FeatureSet(feats, "train", args.unit), FeatureSet(feats, "dev", args.unit)
@@ -161,38 +223,57 @@ def main():
                           vocab=text.VOCAB if args.unit == "characters" else pronounce.VOCAB, dropout=args.dropout)
     mean, std = train.input_stats()
     model.set_input_stats(torch.tensor(mean, dtype=torch.float32), torch.tensor(1.0 / std, dtype=torch.float32))
+    net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
     state = {"epoch": 0, "step": 0, "best_cer": math.inf, "history": [], "train_seconds": 0.0}
     if args.init and not os.path.exists(ckpt_path):
         model.load_state_dict(initial_weights(args.init, feats))
-        log(f"starting from the weights of {args.init}")
+        lead and log(f"starting from the weights of {args.init}")
     if os.path.exists(ckpt_path):
         saved = torch.load(ckpt_path)
         model.load_state_dict(saved["state_dict"])
         opt.load_state_dict(saved["opt"])
         state = saved["state"]
-        log(f"resuming {args.name} at epoch {state['epoch']}, step {state['step']}")
+        was = saved["args"].get("procs", 1) * saved["args"].get("nodes", 1)
+        if was != world:
+            raise SystemExit(f"{ckpt_path} was made by {was} processes: resume with as many "
+                             "(the position in the epoch depends on it)")
+        lead and log(f"resuming {args.name} at epoch {state['epoch']}, step {state['step']}")
 
     with open(os.path.join(feats, "feature_config.json")) as f:
         feature_config = json.load(f)
     cmvn_mean = np.load(os.path.join(feats, "cmvn_mean.npy"))
 
     def save(path):  # the format export.py reads, plus what resuming needs
+        if not lead:
+            return
         save_checkpoint(path + ".tmp", model, feature_config, cmvn_mean,
                         opt=opt.state_dict(), state=state, args=vars(args))
         os.replace(path + ".tmp", path)
 
+    def agree(flag):  # one process's decision (rank 0's clock) for all
+        if world == 1:
+            return flag
+        t = torch.tensor([float(flag)])
+        dist.broadcast(t, 0)
+        return bool(t.item())
+
+    to_ceps, to_mel = freq_mask_matrices(feature_config["num_ceps"], feature_config["num_mel_bins"],
+                                         feature_config["cepstral_lifter"])
     n_params = sum(p.numel() for p in model.parameters())
     hours = train.lengths.sum() * 0.03 / 3600
-    log(f"{args.name}: {n_params / 1e6:.2f} M parameters, {len(train)} utterances ({hours:.1f} h)")
-    steps_per_epoch = len(train.batches(args.batch_steps))
+    lead and log(f"{args.name}: {n_params / 1e6:.2f} M parameters, {len(train)} utterances ({hours:.1f} h), "
+                 f"{world} process{'es' if world > 1 else ''}")
+    # One update takes `world` batches, one per process.
+    steps_per_epoch = len(train.batches(args.batch_steps)) // world
     total_steps = steps_per_epoch * args.epochs
     started, last_save = time.time(), time.time()
     model.train()
     while state["epoch"] < args.epochs:
         rng = np.random.default_rng(args.seed + state["epoch"])
-        batches = train.batches(args.batch_steps, rng)
+        batches = train.batches(args.batch_steps, rng)[: steps_per_epoch * world][rank::world]
+        rng = np.random.default_rng([args.seed + state["epoch"], rank])  # masks differ per process
         done_in_epoch = state["step"] - state["epoch"] * steps_per_epoch
         epoch_loss, epoch_start = [], time.time()
         for b, ids in enumerate(batches[done_in_epoch:], done_in_epoch):
@@ -203,7 +284,9 @@ def main():
                 g["lr"] = args.lr * scale
             x, lengths, targets, target_lengths = train.collate(ids)
             x = time_mask(x, lengths, rng)
-            logp = model(x, lengths)
+            if args.freq_masks:
+                x = freq_mask(x, model.input_mean, rng, to_ceps, to_mel, masks=args.freq_masks)
+            logp = net(x, lengths)
             loss = ctc(logp.transpose(0, 1), targets, lengths, target_lengths)
             opt.zero_grad()
             loss.backward()
@@ -211,18 +294,22 @@ def main():
             opt.step()
             state["step"] += 1
             epoch_loss.append(loss.item())
-            if b % 50 == 0:
+            if b % 50 == 0 and lead:
                 log(f"epoch {state['epoch'] + 1} batch {b}/{len(batches)} loss {np.mean(epoch_loss[-50:]):.3f} lr {args.lr * scale:.2e}")
-            if time.time() - last_save > args.save_minutes * 60:
+            if agree(time.time() - last_save > args.save_minutes * 60):
                 save(ckpt_path)
                 last_save = time.time()
-            if args.minutes and time.time() - started > args.minutes * 60:
+            if agree(args.minutes and time.time() - started > args.minutes * 60):
                 state["train_seconds"] += time.time() - epoch_start
                 save(ckpt_path)
-                log(f"time budget reached at epoch {state['epoch'] + 1}, batch {b}: checkpoint saved")
+                lead and log(f"time budget reached at epoch {state['epoch'] + 1}, batch {b}: checkpoint saved")
                 return
         state["train_seconds"] += time.time() - epoch_start
         state["epoch"] += 1
+        if world > 1:
+            dist.barrier()
+        if not lead:
+            continue
         cer = greedy_cer(model, dev, args.batch_steps)
         rate = "CER" if args.unit == "characters" else "PER"
         state["history"].append({"epoch": state["epoch"], "loss": float(np.mean(epoch_loss)), "dev_cer": cer,
@@ -233,7 +320,9 @@ def main():
         if cer < state["best_cer"]:
             state["best_cer"] = cer
             save(os.path.join(ckpt_dir, args.name + ".best.pt"))
-    log(f"{args.name}: finished, best dev greedy CER {100 * state['best_cer']:.2f}%")
+    if world > 1:
+        dist.barrier()  # the others wait out rank 0's last dev pass
+    lead and log(f"{args.name}: finished, best dev greedy error rate {100 * state['best_cer']:.2f}%")
 
 
 if __name__ == "__main__":
