@@ -2,6 +2,12 @@
 Markdown table of pretrained/MODEL_CARD.md. Runs `build/asr eval --json`.
 
     /usr/bin/python3 training/evaluate.py [--work training/work] [--models en-lstm X.gguf ...]
+        [--pocketsphinx]
+
+Phone models find the shipped pronunciation dictionary as the CLI does; for
+them "greedy, no LM" is the beam-1 search through the whole dictionary.
+--pocketsphinx adds PocketSphinx (batch mode, Debian's en-us model) on the
+same files (bench/pocketsphinx_eval.py).
 """
 import argparse
 import json
@@ -41,10 +47,22 @@ def main():
     ap.add_argument("--models", nargs="+", default=["en-lstm", "en-bilstm", "en-gru", "en-rnn"],
                     help="names in pretrained/ or paths of .gguf files")
     ap.add_argument("-j", type=int, default=2)
+    ap.add_argument("--pocketsphinx", action="store_true")
     args = ap.parse_args()
     print("| model | decoder | test set | utterances | WER % | CER % | word accuracy % |")
     print("|---|---|---|---:|---:|---:|---:|")
     commands = []
+    if args.pocketsphinx:
+        for file, desc in TEST_SETS:
+            cmd = ["/usr/bin/python3", os.path.join(ROOT, "bench", "pocketsphinx_eval.py"),
+                   os.path.join(args.work, "real", file)]
+            out = subprocess.run(cmd, capture_output=True, text=True)
+            if out.returncode:
+                sys.exit(f"{' '.join(cmd)} failed: {out.stderr.strip()}")
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            commands.append(" ".join(cmd).replace(ROOT + "/", ""))
+            print(f"| PocketSphinx | batch, en-us | {desc} | {r['utterances']} | {r['wer']:.2f} | "
+                  f"{r['cer']:.2f} | {100 - r['wer']:.2f} |", flush=True)
     for name in args.models:
         model = name if name.endswith(".gguf") else os.path.join(ROOT, "pretrained", name + ".gguf")
         name = os.path.basename(model)[:-len(".gguf")]
