@@ -135,6 +135,9 @@ def main():
     ap.add_argument("--work", default=os.path.join(os.path.dirname(__file__), "work"))
     ap.add_argument("--processes", type=int, default=2)
     ap.add_argument("--real-copies", type=int, default=2, help="clean + augmented copies of real speech")
+    ap.add_argument("--variants", type=int, default=1,
+                    help="training sets with independent augmentation draws (train, train.v1, ...): "
+                    "train.py --variants N trains epoch e on variant e mod N, so epochs hear new variants")
     args = ap.parse_args()
     out_dir = os.path.join(args.work, "features")
     os.makedirs(out_dir, exist_ok=True)
@@ -153,10 +156,16 @@ def main():
     def seed(*key):  # stable across runs, unlike hash()
         return zlib.crc32(repr(key).encode())
 
-    jobs = [(u, p, t, copy > 0, seed(u, copy)) for copy in range(args.real_copies) for u, p, t in real]
-    jobs += [(u, p, t, True, seed(u, "synth")) for u, p, t in synth]
-    jobs.sort(key=lambda j: j[4])  # mix sources so the pool's chunks cost alike
-    write_set("train", jobs, out_dir, cmvn_mean, args.processes)
+    sets = ["train"] + [f"train.v{k}" for k in range(1, args.variants)]
+    for k, name in enumerate(sets):
+        # Variant k: the same utterances, other augmentation draws (k = 0 keeps
+        # the seeds of the first data sets, so they stay reproducible).
+        salt = () if k == 0 else (k,)
+        jobs = [(u, p, t, copy > 0, seed(u, copy, *salt)) for copy in range(args.real_copies)
+                for u, p, t in real]
+        jobs += [(u, p, t, True, seed(u, "synth", *salt)) for u, p, t in synth]
+        jobs.sort(key=lambda j: j[4])  # mix sources so the pool's chunks cost alike
+        write_set(name, jobs, out_dir, cmvn_mean, args.processes)
     write_set("dev", [(u, p, t, False, 0) for u, p, t in dev], out_dir, cmvn_mean, args.processes)
 
     from g2p import G2P
@@ -164,7 +173,8 @@ def main():
     if not os.path.exists(g2p_path):
         raise SystemExit(f"{g2p_path} is missing: run training/g2p.py first")
     pronouncer = pronounce.Pronouncer(pronounce.read_dict(), G2P.load(g2p_path))
-    write_phone_labels("train", real + synth, out_dir, pronouncer)
+    for name in sets:
+        write_phone_labels(name, real + synth, out_dir, pronouncer)
     write_phone_labels("dev", dev, out_dir, pronouncer)
     with open(os.path.join(out_dir, "g2p_words.tsv"), "w") as f:
         for w, phones in sorted(pronouncer.guessed.items()):

@@ -190,6 +190,8 @@ def main():
                     "(same architecture), with a new optimiser and schedule: a second training stage")
     ap.add_argument("--freq-masks", type=int, default=0,
                     help="SpecAugment frequency masks per utterance, in the log-mel domain (0 = none)")
+    ap.add_argument("--variants", type=int, default=1,
+                    help="augmentation variants made by prepare.py --variants: epoch e trains on variant e mod N")
     ap.add_argument("--procs", type=int, default=1, help="training processes on this machine (DDP)")
     ap.add_argument("--nodes", type=int, default=1, help="machines (DDP)")
     ap.add_argument("--node-rank", type=int, default=0)
@@ -213,7 +215,9 @@ def run(local_rank, args):
     lead = rank == 0
 
     feats = os.path.join(args.work, "features")
-    train, dev = FeatureSet(feats, "train", args.unit), FeatureSet(feats, "dev", args.unit)
+    variants = [FeatureSet(feats, "train" if k == 0 else f"train.v{k}", args.unit)
+                for k in range(args.variants)]
+    train, dev = variants[0], FeatureSet(feats, "dev", args.unit)
     ckpt_dir = os.path.join(args.work, "ckpt")
     os.makedirs(ckpt_dir, exist_ok=True)
     ckpt_path = os.path.join(ckpt_dir, args.name + ".pt")
@@ -265,13 +269,15 @@ def run(local_rank, args):
     hours = train.lengths.sum() * 0.03 / 3600
     lead and log(f"{args.name}: {n_params / 1e6:.2f} M parameters, {len(train)} utterances ({hours:.1f} h), "
                  f"{world} process{'es' if world > 1 else ''}")
-    # One update takes `world` batches, one per process.
-    steps_per_epoch = len(train.batches(args.batch_steps)) // world
+    # One update takes `world` batches, one per process; variants differ a
+    # little in length (speed perturbation), so an epoch has the fewest's steps.
+    steps_per_epoch = min(len(v.batches(args.batch_steps)) for v in variants) // world
     total_steps = steps_per_epoch * args.epochs
     started, last_save = time.time(), time.time()
     model.train()
     while state["epoch"] < args.epochs:
         rng = np.random.default_rng(args.seed + state["epoch"])
+        train = variants[state["epoch"] % len(variants)]
         batches = train.batches(args.batch_steps, rng)[: steps_per_epoch * world][rank::world]
         rng = np.random.default_rng([args.seed + state["epoch"], rank])  # masks differ per process
         done_in_epoch = state["step"] - state["epoch"] * steps_per_epoch

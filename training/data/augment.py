@@ -142,6 +142,46 @@ def telephone(x, mu=255):
     return (np.fft.irfft(np.fft.rfft(z) * mask * 2, m)[:n]).astype(np.float32)
 
 
+def vtlp_map(freqs, alpha, f_hi=4800.0, nyquist=SR / 2):
+    """Vocal tract length perturbation's frequency warp (Jaitly & Hinton 2013):
+    f -> alpha f up to a boundary, then linear so that the Nyquist frequency
+    stays put."""
+    b = f_hi * min(alpha, 1.0) / alpha
+    return np.where(freqs <= b, alpha * freqs,
+                    nyquist - (nyquist - alpha * b) / (nyquist - b) * (nyquist - freqs))
+
+
+def vtlp(x, alpha, n_fft=512, hop=128):
+    """Warps the spectrum of x by vtlp_map (as a longer or shorter vocal tract
+    would) without changing its timing: STFT magnitudes resampled along
+    frequency, original phases, overlap-add. The features keep only power
+    spectra, so the phase mismatch matters little."""
+    n = len(x)
+    if n < n_fft:
+        return x
+    win = np.hanning(n_fft + 1)[:-1].astype(np.float32)
+    pad = np.concatenate([np.zeros(n_fft, np.float32), x, np.zeros(n_fft, np.float32)])
+    starts = np.arange(0, len(pad) - n_fft + 1, hop)
+    frames = pad[starts[:, None] + np.arange(n_fft)] * win
+    spec = np.fft.rfft(frames, axis=1)
+    freqs = np.arange(spec.shape[1]) * SR / n_fft
+    # the source frequency of each output bin: invert the (monotonic) warp
+    src = np.interp(freqs, vtlp_map(freqs, alpha), freqs) * n_fft / SR
+    mag = np.abs(spec)
+    lo = np.clip(np.floor(src).astype(int), 0, spec.shape[1] - 1)
+    hi = np.clip(lo + 1, 0, spec.shape[1] - 1)
+    frac = (src - lo).astype(np.float32)
+    warped = mag[:, lo] * (1 - frac) + mag[:, hi] * frac
+    y_frames = np.fft.irfft(warped * np.exp(1j * np.angle(spec)), n=n_fft, axis=1) * win
+    out = np.zeros(len(pad), np.float32)
+    norm = np.zeros(len(pad), np.float32)
+    for k, st in enumerate(starts):  # overlap-add; a few hundred frames per second
+        out[st: st + n_fft] += y_frames[k]
+        norm[st: st + n_fft] += win * win
+    y = out[n_fft: n_fft + n] / np.maximum(norm[n_fft: n_fft + n], 1e-3)
+    return y.astype(np.float32)
+
+
 def gain(x, db):
     return np.clip(x * np.float32(10 ** (db / 20)), -1.0, 1.0).astype(np.float32)
 
@@ -152,11 +192,14 @@ def augment(wave, rng, noise_pool=None):
     if len(x) < 160 or rng.random() < 1 / 3:
         return x
     do = {k: rng.random() < p for k, p in
-          (("speed", 0.5), ("reverb", 0.35), ("noise", 0.6), ("phone", 0.15), ("gain", 0.5))}
+          (("speed", 0.5), ("vtlp", 0.4), ("reverb", 0.35), ("noise", 0.6), ("phone", 0.15),
+           ("gain", 0.5))}
     if not any(do.values()):
         do["noise"] = True
     if do["speed"]:
         x = speed(x, 0.9 if rng.random() < 0.5 else 1.1)
+    if do["vtlp"]:
+        x = vtlp(x, rng.uniform(0.9, 1.1))
     if do["reverb"]:
         x = reverb(x, rng)
     if do["noise"]:
@@ -192,6 +235,12 @@ def _self_test():
         y = add_noise(x, noise, 10.0)
         snr = 10 * np.log10(_power(x) / _power(y - x))
         assert abs(snr - 10.0) < 0.01, snr
+
+    y = vtlp(x, 1.0)
+    assert len(y) == len(x) and np.max(np.abs(y - x)) < 1e-3     # alpha 1 is the identity
+    y = vtlp(sine, 1.1)
+    peak = np.argmax(np.abs(np.fft.rfft(y))) * SR / len(y)
+    assert abs(peak - 1100) < 32, peak                         # 1 kHz moves to 1.1 kHz (+- a bin)
 
     y = reverb(x, rng, rt60=0.5)
     assert len(y) == len(x) and abs(_power(y) / _power(x) - 1) < 1e-3
