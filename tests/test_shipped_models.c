@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -23,7 +24,16 @@ static void check_model(const char *name) {
     if (!m) fail_msg("%s", asr_last_error());
     asr_audio a = {0};
     assert_int_equal(asr_audio_read_file(test_path(SAMPLE), &a), ASR_OK);
-    asr_stream *s = asr_stream_new(m, NULL);
+    /* Phone models need their dictionary to make a stream at all. */
+    asr_stream_params params = asr_stream_default_params();
+    asr_dict *dict = NULL;
+    if (strcmp(asr_model_get_info(m).unit, "phones") == 0) {
+        dict = asr_dict_load(test_path("pretrained/en-cmudict.dict"), NULL);
+        if (!dict) fail_msg("%s", asr_last_error());
+        params.dict = dict;
+    }
+    asr_stream *s = asr_stream_new(m, &params);
+    if (!s) fail_msg("%s", asr_last_error());
     asr_stream_keep_logprobs(s, 1);
     assert_int_equal(asr_stream_accept_waveform(s, a.sample_rate, a.samples, a.n), ASR_OK);
     assert_int_equal(asr_stream_finish(s), ASR_OK);
@@ -40,6 +50,7 @@ static void check_model(const char *name) {
     asr_stream_free(s);
     asr_audio_free(&a);
     asr_model_free(m);
+    asr_dict_free(dict);
 }
 
 static void lstm_matches_pytorch(void **state) {
@@ -58,13 +69,16 @@ static void rnn_matches_pytorch(void **state) {
     (void)state;
     check_model("en-rnn");
 }
+static void phone_lstm_matches_pytorch(void **state) {
+    (void)state;
+    check_model("en-lstm-phones");
+}
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(lstm_matches_pytorch),
-        cmocka_unit_test(bilstm_matches_pytorch),
-        cmocka_unit_test(gru_matches_pytorch),
-        cmocka_unit_test(rnn_matches_pytorch),
+        cmocka_unit_test(lstm_matches_pytorch),       cmocka_unit_test(bilstm_matches_pytorch),
+        cmocka_unit_test(gru_matches_pytorch),        cmocka_unit_test(rnn_matches_pytorch),
+        cmocka_unit_test(phone_lstm_matches_pytorch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

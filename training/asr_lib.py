@@ -140,7 +140,22 @@ def features(samples, config, cmvn_mean=None):
         _lib.asr_feature_extractor_free(fe)
 
 
+class StreamParams(ctypes.Structure):
+    """asr_stream_params of include/asr.h (keep in the same order)."""
+    _fields_ = [("beam_size", ctypes.c_int), ("beam_prune", ctypes.c_float),
+                ("endpoint_silence_ms", ctypes.c_int), ("endpoint_max_utterance_ms", ctypes.c_int),
+                ("lm", ctypes.c_void_p), ("lm_alpha", ctypes.c_float), ("lm_beta", ctypes.c_float),
+                ("words", ctypes.c_void_p), ("n_words", ctypes.c_size_t),
+                ("hotwords", ctypes.c_void_p), ("n_hotwords", ctypes.c_size_t),
+                ("dict", ctypes.c_void_p)]
+
+
 def _stream_api():
+    _lib.asr_stream_default_params.restype = StreamParams
+    _lib.asr_stream_default_params.argtypes = []
+    _lib.asr_dict_load.restype = ctypes.c_void_p
+    _lib.asr_dict_load.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+    _lib.asr_dict_free.argtypes = [ctypes.c_void_p]
     _lib.asr_model_load.restype = ctypes.c_void_p
     _lib.asr_model_load.argtypes = [ctypes.c_char_p]
     _lib.asr_model_free.argtypes = [ctypes.c_void_p]
@@ -157,12 +172,19 @@ def _stream_api():
 _stream_api()
 
 
-def engine_logprobs(model_path, samples, rate, vocab_size):
-    """The C engine's log-probabilities (steps x vocab) for a whole utterance."""
+def engine_logprobs(model_path, samples, rate, vocab_size, dict_path=None):
+    """The C engine's log-probabilities (steps x vocab) for a whole utterance;
+    phone models need dict_path, their pronunciation dictionary."""
     model = _lib.asr_model_load(model_path.encode())
     if not model:
         raise RuntimeError(_lib.asr_last_error().decode())
-    stream = _lib.asr_stream_new(model, None)
+    params = _lib.asr_stream_default_params()
+    d = _lib.asr_dict_load(dict_path.encode(), None) if dict_path else None
+    if dict_path and not d:
+        _lib.asr_model_free(model)
+        raise RuntimeError(_lib.asr_last_error().decode())
+    params.dict = d
+    stream = _lib.asr_stream_new(model, ctypes.byref(params))
     try:
         if not stream:
             raise RuntimeError(_lib.asr_last_error().decode())
@@ -178,3 +200,4 @@ def engine_logprobs(model_path, samples, rate, vocab_size):
     finally:
         _lib.asr_stream_free(stream)
         _lib.asr_model_free(model)
+        _lib.asr_dict_free(d)

@@ -18,6 +18,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import asr_lib  # noqa: E402
+import pronounce  # noqa: E402
 from model import load_checkpoint  # noqa: E402
 from prepare import load_16k, read_manifest  # noqa: E402
 
@@ -43,13 +44,16 @@ def main():
     torch.set_num_threads(1)
     model, ckpt = load_checkpoint(args.checkpoint)
     vocab = len(model.vocab)
+    # Phone models make streams only with their dictionary.
+    dict_path = (os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "pretrained",
+                              "en-cmudict.dict") if model.vocab == pronounce.VOCAB else None)
     worst = 0.0
     for manifest in args.manifest:
         rows = read_manifest(manifest)
         for utt, path, _ in rows[:: max(1, len(rows) // args.n)][: args.n]:
             wave = load_16k(path)
             ref = torch_logprobs(model, ckpt, wave)
-            got = asr_lib.engine_logprobs(args.gguf, wave, 16000, vocab)
+            got = asr_lib.engine_logprobs(args.gguf, wave, 16000, vocab, dict_path)
             if got.shape != ref.shape:
                 sys.exit(f"{utt}: shape {got.shape} vs PyTorch {ref.shape}")
             worst = max(worst, float(np.abs(got - ref).max()))
