@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole recipe in one command: data, features, training of the four
-# shipped models, export, parity check and evaluation. Every stage skips
+# The whole recipe in one command: data, pronunciations (G2P, dictionary),
+# features, training of the shipped models, export, parity check and
+# evaluation. Every stage skips
 # work already on disk, and training resumes from its checkpoints, so the
 # command can be run again after an interruption.
 #
@@ -25,7 +26,12 @@ echo "== data" >&2
 $PY training/data/text_corpus.py --out "$WORK"
 $PY training/data/synth.py --out "$WORK"
 $PY training/data/real.py --out "$WORK"
-echo "== features" >&2
+echo "== pronunciations: G2P model, dictionary file" >&2
+# G2P on CMUdict (resumable per epoch; 10 epochs, ~7.5 min each on one idle
+# core here), then the dictionary the engine maps, with the G2P inside.
+$PY training/g2p.py --work "$WORK" >>"$WORK/logs/g2p.log" 2>&1
+$PY training/build_dict.py --g2p "$WORK/g2p/g2p.best.pt" pretrained/en-cmudict.dict
+echo "== features, character and phone labels" >&2
 $PY training/prepare.py --work "$WORK"
 
 echo "== training (logs in $WORK/logs)" >&2
@@ -46,6 +52,18 @@ wait
       --hidden 192 --epochs 7 --batch-steps 2000 --lr 1e-3 ) &
 wait
 
+# Phone models (MODEL_CARD.md, "Characters or phones"): first the equal-budget
+# pilot, the same 2x320 LSTM, data and schedule for both units, one per core
+# (3 epochs, about 50 min on this VM); then the winner, phones, goes on from
+# the pilot's best weights on both cores (DDP) with smaller batches and
+# frequency masks. Each step resumes from its checkpoint when run again.
+( train --name pilot-phones --unit phones --cell lstm --hidden 320 --epochs 3 --batch-steps 6000 ) &
+( train --name pilot-chars --unit characters --cell lstm --hidden 320 --epochs 3 --batch-steps 6000 ) &
+wait
+train --name en-lstm-phones.s2 --unit phones --cell lstm --hidden 320 \
+    --init "$WORK/ckpt/pilot-phones.best.pt" --epochs 5 --batch-steps 2000 --lr 1e-3 \
+    --freq-masks 2 --procs 2
+
 echo "== export, parity, evaluation" >&2
 export_model() { # CHECKPOINT NAME OUT.gguf [FIXTURE]
     $PY training/export.py "$1" "$3" --name "$2"
@@ -59,10 +77,23 @@ for name in en-lstm en-bilstm; do
     mkdir -p "$WORK/stage1"
     export_model "$WORK/ckpt/$name.best.pt" "$name" "$WORK/stage1/$name.gguf"
 done
+mkdir -p "$WORK/pilot"
+for unit in phones chars; do
+    $PY training/export.py "$WORK/ckpt/pilot-$unit.best.pt" "$WORK/pilot/pilot-$unit.gguf" \
+        --name "pilot-$unit-lstm-2x320"
+done
+export_model "$WORK/ckpt/en-lstm-phones.s2.best.pt" en-lstm-phones pretrained/en-lstm-phones.gguf \
+    tests/fixtures/shipped_en-lstm-phones_logprobs.f32
 for name in en-gru en-rnn; do
     export_model "$WORK/ckpt/$name.best.pt" "$name" "pretrained/$name.gguf" \
         "tests/fixtures/shipped_${name}_logprobs.f32"
 done
-$PY training/evaluate.py --work "$WORK" | tee "$WORK/eval.md"
+$PY training/evaluate.py --work "$WORK" --pocketsphinx \
+    --models en-lstm-phones en-lstm en-bilstm en-gru en-rnn | tee "$WORK/eval.md"
+$PY training/evaluate.py --work "$WORK" --models "$WORK/pilot/pilot-phones.gguf" \
+    "$WORK/pilot/pilot-chars.gguf" | tee "$WORK/eval_pilot.md"
+$PY training/plot_history.py pretrained/training_curves.png \
+    "phones (pilot, then DDP)=$WORK/ckpt/pilot-phones.pt+$WORK/ckpt/en-lstm-phones.s2.pt" \
+    "characters (pilot)=$WORK/ckpt/pilot-chars.pt"
 $PY training/evaluate.py --work "$WORK" --models "$WORK/stage1/en-lstm.gguf" \
     "$WORK/stage1/en-bilstm.gguf" en-gru en-rnn | tee "$WORK/eval_stage1.md"
