@@ -9,6 +9,8 @@
  *     if (!model) { fprintf(stderr, "%s\n", asr_last_error()); return 1; }
  *     asr_stream_params params = asr_stream_default_params();
  *     params.beam_size = 8;
+ *     // A phone model (asr_model_get_info(model).unit is "phones") also needs
+ *     // params.dict = asr_dict_load("pretrained/en-cmudict.dict", NULL);
  *     asr_stream *stream = asr_stream_new(model, &params);
  *     while ((n = read_audio(buf, 1600)) > 0) {           // any chunk size
  *         if (asr_stream_accept_waveform(stream, 44100, buf, n) != ASR_OK) break;
