@@ -21,19 +21,10 @@ import zlib
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from wer import edits, normalise  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "training"))
+from prepare import read_manifest  # noqa: E402
+
 MODEL = "/usr/share/pocketsphinx/model/en-us"
-
-
-def read_manifest(path):
-    base = os.path.dirname(os.path.abspath(path))
-    rows = []
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            parts = line.rstrip("\n").split("\t")
-            if len(parts) >= 3:
-                audio = parts[1] if os.path.isabs(parts[1]) else os.path.join(base, parts[1])
-                rows.append((parts[0], audio, parts[2]))
-    return rows
 
 
 def main():

@@ -50,27 +50,6 @@ struct asr_dict {
 
 /* ---- Loading the file --------------------------------------------------- */
 
-static const asr_gguf_kv *kv_of(const asr_gguf *g, const char *key, asr_gguf_type type) {
-    const asr_gguf_kv *kv = asr_gguf_find_kv(g, key);
-    if (!kv) return asr_error_null(ASR_ERR_FORMAT, "%s: metadata '%s' is missing", g->path, key);
-    if (kv->type != type)
-        return asr_error_null(ASR_ERR_FORMAT, "%s: metadata '%s' is a %s, expected a %s", g->path,
-                              key, asr_gguf_type_name(kv->type), asr_gguf_type_name(type));
-    return kv;
-}
-
-static int u32_of(const asr_gguf *g, const char *key, uint64_t lo, uint64_t hi, int *out) {
-    const asr_gguf_kv *kv = kv_of(g, key, ASR_GGUF_UINT32);
-    if (!kv) return -1;
-    if (kv->value.u < lo || kv->value.u > hi) {
-        asr_error(ASR_ERR_FORMAT, "%s: metadata '%s' = %llu is outside %llu..%llu", g->path, key,
-                  (unsigned long long)kv->value.u, (unsigned long long)lo, (unsigned long long)hi);
-        return -1;
-    }
-    *out = (int)kv->value.u;
-    return 0;
-}
-
 /* A 1-D tensor of the given type; *n gets its length. */
 static const void *table(const asr_gguf *g, unsigned char *used, const char *name,
                          asr_ggml_type type, uint64_t *n) {
@@ -109,7 +88,7 @@ static int check_offsets(const asr_gguf *g, const char *name, const int32_t *off
 
 static int read_phones(asr_dict *d) {
     const asr_gguf *g = d->g;
-    const asr_gguf_kv *kv = kv_of(g, "asr.phones", ASR_GGUF_ARRAY);
+    const asr_gguf_kv *kv = asr_gguf_find_typed(g, "asr.phones", ASR_GGUF_ARRAY);
     if (!kv) return -1;
     if (kv->array_type != ASR_GGUF_STRING || kv->array_len < 1 || kv->array_len > MAX_PHONES) {
         asr_error(ASR_ERR_FORMAT, "%s: asr.phones must be 1..%d strings", g->path, MAX_PHONES);
@@ -189,7 +168,7 @@ static int read_words(asr_dict *d, unsigned char *used) {
 
 static int read_g2p(asr_dict *d, unsigned char *used) {
     const asr_gguf *g = d->g;
-    const asr_gguf_kv *letters = kv_of(g, "g2p.letters", ASR_GGUF_STRING);
+    const asr_gguf_kv *letters = asr_gguf_find_typed(g, "g2p.letters", ASR_GGUF_STRING);
     if (!letters) return -1;
     d->letters = letters->value.str;
     size_t n_letters = strlen(d->letters);
@@ -201,9 +180,9 @@ static int read_g2p(asr_dict *d, unsigned char *used) {
             return -1;
         }
     asr_model_net *net = &d->g2p;
-    if (n_letters == 0 || u32_of(g, "g2p.repeat", 1, 8, &d->repeat) ||
-        u32_of(g, "g2p.num_layers", 1, MAX_G2P_LAYERS, &net->num_layers) ||
-        u32_of(g, "g2p.hidden_size", 1, 4096, &net->hidden_size)) {
+    if (n_letters == 0 || asr_gguf_get_u32(g, "g2p.repeat", 1, 8, &d->repeat) ||
+        asr_gguf_get_u32(g, "g2p.num_layers", 1, MAX_G2P_LAYERS, &net->num_layers) ||
+        asr_gguf_get_u32(g, "g2p.hidden_size", 1, 4096, &net->hidden_size)) {
         if (n_letters == 0) asr_error(ASR_ERR_FORMAT, "%s: g2p.letters is empty", g->path);
         return -1;
     }
@@ -447,8 +426,9 @@ asr_dict *asr_dict_load(const char *path, const char *user_path) {
         return asr_error_null(ASR_ERR_NOMEM, "%s: out of memory", path);
     }
     d->g = g;
-    const asr_gguf_kv *arch = kv_of(g, "general.architecture", ASR_GGUF_STRING);
-    const asr_gguf_kv *version = arch ? kv_of(g, "asr.format_version", ASR_GGUF_UINT32) : NULL;
+    const asr_gguf_kv *arch = asr_gguf_find_typed(g, "general.architecture", ASR_GGUF_STRING);
+    const asr_gguf_kv *version =
+        arch ? asr_gguf_find_typed(g, "asr.format_version", ASR_GGUF_UINT32) : NULL;
     int ok = version != NULL;
     if (ok && strcmp(arch->value.str, "asr-dict") != 0) {
         asr_error(ASR_ERR_FORMAT,

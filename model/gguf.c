@@ -490,3 +490,24 @@ const asr_gguf_tensor *asr_gguf_find_tensor(const asr_gguf *g, const char *name)
         if (strcmp(g->tensors[i].name, name) == 0) return &g->tensors[i];
     return NULL;
 }
+
+const asr_gguf_kv *asr_gguf_find_typed(const asr_gguf *g, const char *key, asr_gguf_type type) {
+    const asr_gguf_kv *kv = asr_gguf_find_kv(g, key);
+    if (!kv) return asr_error_null(ASR_ERR_FORMAT, "%s: metadata '%s' is missing", g->path, key);
+    if (kv->type != type)
+        return asr_error_null(ASR_ERR_FORMAT, "%s: metadata '%s' is a %s, expected a %s", g->path,
+                              key, asr_gguf_type_name(kv->type), asr_gguf_type_name(type));
+    return kv;
+}
+
+int asr_gguf_get_u32(const asr_gguf *g, const char *key, uint32_t lo, uint32_t hi, int *out) {
+    const asr_gguf_kv *kv = asr_gguf_find_typed(g, key, ASR_GGUF_UINT32);
+    if (!kv) return -1;
+    if (kv->value.u < lo || kv->value.u > hi) {
+        asr_error(ASR_ERR_FORMAT, "%s: metadata '%s' = %llu is outside %u..%u", g->path, key,
+                  (unsigned long long)kv->value.u, lo, hi);
+        return -1;
+    }
+    *out = (int)kv->value.u;
+    return 0;
+}

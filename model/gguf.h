@@ -94,6 +94,12 @@ void asr_gguf_close(asr_gguf *g);
 const asr_gguf_kv *asr_gguf_find_kv(const asr_gguf *g, const char *key);
 const asr_gguf_tensor *asr_gguf_find_tensor(const asr_gguf *g, const char *name);
 
+/* A metadata entry of the given type; NULL (error set, naming the file and
+ * key) when it is missing or of another type. */
+const asr_gguf_kv *asr_gguf_find_typed(const asr_gguf *g, const char *key, asr_gguf_type type);
+/* A u32 entry within lo..hi into *out: 0, or -1 with the error set. */
+int asr_gguf_get_u32(const asr_gguf *g, const char *key, uint32_t lo, uint32_t hi, int *out);
+
 /* "u32", "string" ... for messages. */
 const char *asr_gguf_type_name(asr_gguf_type type);
 const char *asr_ggml_type_name(asr_ggml_type type);

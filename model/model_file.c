@@ -29,29 +29,8 @@ static void *fail_key(const asr_gguf *g, const char *key, const char *what) {
     return asr_error_null(ASR_ERR_FORMAT, "%s: metadata '%s' %s", g->path, key, what);
 }
 
-static const asr_gguf_kv *find_typed(const asr_gguf *g, const char *key, asr_gguf_type type) {
-    const asr_gguf_kv *kv = asr_gguf_find_kv(g, key);
-    if (!kv) return asr_error_null(ASR_ERR_FORMAT, "%s: metadata '%s' is missing", g->path, key);
-    if (kv->type != type)
-        return asr_error_null(ASR_ERR_FORMAT, "%s: metadata '%s' is a %s, expected a %s", g->path,
-                              key, asr_gguf_type_name(kv->type), asr_gguf_type_name(type));
-    return kv;
-}
-
-static int get_u32(const asr_gguf *g, const char *key, uint32_t lo, uint32_t hi, int *out) {
-    const asr_gguf_kv *kv = find_typed(g, key, ASR_GGUF_UINT32);
-    if (!kv) return -1;
-    if (kv->value.u < lo || kv->value.u > hi) {
-        asr_error(ASR_ERR_FORMAT, "%s: metadata '%s' = %llu is outside %u..%u", g->path, key,
-                  (unsigned long long)kv->value.u, lo, hi);
-        return -1;
-    }
-    *out = (int)kv->value.u;
-    return 0;
-}
-
 static int get_f32(const asr_gguf *g, const char *key, float lo, float hi, float *out) {
-    const asr_gguf_kv *kv = find_typed(g, key, ASR_GGUF_FLOAT32);
+    const asr_gguf_kv *kv = asr_gguf_find_typed(g, key, ASR_GGUF_FLOAT32);
     if (!kv) return -1;
     /* Written so that NaN fails too. */
     if (!(kv->value.f >= lo && kv->value.f <= hi)) {
@@ -64,32 +43,32 @@ static int get_f32(const asr_gguf *g, const char *key, float lo, float hi, float
 }
 
 static int get_bool(const asr_gguf *g, const char *key, int *out) {
-    const asr_gguf_kv *kv = find_typed(g, key, ASR_GGUF_BOOL);
+    const asr_gguf_kv *kv = asr_gguf_find_typed(g, key, ASR_GGUF_BOOL);
     if (!kv) return -1;
     *out = (int)kv->value.u;
     return 0;
 }
 
 static const char *get_string(const asr_gguf *g, const char *key) {
-    const asr_gguf_kv *kv = find_typed(g, key, ASR_GGUF_STRING);
+    const asr_gguf_kv *kv = asr_gguf_find_typed(g, key, ASR_GGUF_STRING);
     return kv ? kv->value.str : NULL;
 }
 
 static int read_features(asr_model *m) {
     const asr_gguf *g = m->gguf;
     asr_feature_config *f = &m->features;
-    if (get_u32(g, "asr.feature.sample_rate", 1000, 384000, &f->sample_rate) ||
+    if (asr_gguf_get_u32(g, "asr.feature.sample_rate", 1000, 384000, &f->sample_rate) ||
         get_f32(g, "asr.feature.frame_length_ms", 1, 1000, &f->frame_length_ms) ||
         get_f32(g, "asr.feature.frame_shift_ms", 1, 1000, &f->frame_shift_ms) ||
-        get_u32(g, "asr.feature.num_mel_bins", 1, 1024, &f->num_mel_bins) ||
-        get_u32(g, "asr.feature.num_ceps", 1, (uint32_t)f->num_mel_bins, &f->num_ceps) ||
+        asr_gguf_get_u32(g, "asr.feature.num_mel_bins", 1, 1024, &f->num_mel_bins) ||
+        asr_gguf_get_u32(g, "asr.feature.num_ceps", 1, (uint32_t)f->num_mel_bins, &f->num_ceps) ||
         get_f32(g, "asr.feature.low_freq", 0, 192000, &f->low_freq) ||
         get_f32(g, "asr.feature.high_freq", -192000, 192000, &f->high_freq) ||
         get_f32(g, "asr.feature.preemph", 0, 1, &f->preemph) ||
         get_f32(g, "asr.feature.cepstral_lifter", 0, 1000, &f->cepstral_lifter) ||
-        get_u32(g, "asr.feature.delta_order", 0, 2, &f->delta_order) ||
-        get_u32(g, "asr.feature.delta_window", 1, 16, &f->delta_window) ||
-        get_u32(g, "asr.feature.stack", 1, 16, &f->stack) ||
+        asr_gguf_get_u32(g, "asr.feature.delta_order", 0, 2, &f->delta_order) ||
+        asr_gguf_get_u32(g, "asr.feature.delta_window", 1, 16, &f->delta_window) ||
+        asr_gguf_get_u32(g, "asr.feature.stack", 1, 16, &f->stack) ||
         get_f32(g, "asr.feature.cmvn_prior_frames", 0, 1e9f, &f->cmvn_prior_frames))
         return -1;
     int dim = f->num_ceps * (1 + f->delta_order) * f->stack;
@@ -105,7 +84,7 @@ static int read_features(asr_model *m) {
 
 static int read_vocab(asr_model *m) {
     const asr_gguf *g = m->gguf;
-    const asr_gguf_kv *kv = find_typed(g, "asr.vocab", ASR_GGUF_ARRAY);
+    const asr_gguf_kv *kv = asr_gguf_find_typed(g, "asr.vocab", ASR_GGUF_ARRAY);
     if (!kv) return -1;
     if (kv->array_type != ASR_GGUF_STRING) {
         fail_key(g, "asr.vocab", "must be an array of strings");
@@ -133,7 +112,7 @@ static int read_hparams(asr_model *m) {
         asr_error(ASR_ERR_UNSUPPORTED, "%s: architecture '%s' is not 'asr-ctc'", g->path, arch);
         return -1;
     }
-    const asr_gguf_kv *version = find_typed(g, "asr.format_version", ASR_GGUF_UINT32);
+    const asr_gguf_kv *version = asr_gguf_find_typed(g, "asr.format_version", ASR_GGUF_UINT32);
     if (!version) return -1;
     if (version->value.u != FORMAT_VERSION) {
         asr_error(ASR_ERR_UNSUPPORTED, "%s: asr.format_version %llu is not supported (expected %d)",
@@ -168,9 +147,9 @@ static int read_hparams(asr_model *m) {
     }
     int bidirectional;
     if (get_bool(g, "asr.bidirectional", &bidirectional) ||
-        get_u32(g, "asr.num_layers", 1, ASR_MODEL_MAX_LAYERS, &net->num_layers) ||
-        get_u32(g, "asr.hidden_size", 1, ASR_MODEL_MAX_HIDDEN, &net->hidden_size) ||
-        get_u32(g, "asr.input_dim", 1, ASR_MODEL_MAX_INPUT, &net->input_dim))
+        asr_gguf_get_u32(g, "asr.num_layers", 1, ASR_MODEL_MAX_LAYERS, &net->num_layers) ||
+        asr_gguf_get_u32(g, "asr.hidden_size", 1, ASR_MODEL_MAX_HIDDEN, &net->hidden_size) ||
+        asr_gguf_get_u32(g, "asr.input_dim", 1, ASR_MODEL_MAX_INPUT, &net->input_dim))
         return -1;
     net->num_dirs = bidirectional ? 2 : 1;
     return read_vocab(m) || read_features(m) ? -1 : 0;

@@ -24,6 +24,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pronounce  # noqa: E402
 from model import AcousticModel  # noqa: E402
+from train import edit_distance  # noqa: E402
 
 REPEAT = 2
 INPUT_DIM = len(pronounce.LETTERS) + REPEAT  # one-hot letter + one-hot copy index
@@ -73,15 +74,6 @@ class G2P:
             logp = self.model(torch.from_numpy(encode(w)).unsqueeze(0))[0]
             out.append([pronounce.VOCAB[c] for c in greedy(logp, len(logp))])
         return out
-
-
-def edit_distance(a, b):
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        prev, row[0] = row[0], i
-        for j, cb in enumerate(b, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
-    return row[-1]
 
 
 def phone_error_rate(g2p, words, lex):
