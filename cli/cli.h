@@ -30,8 +30,9 @@ int opt_int(const char *option, const char *text, long lo, long hi, int *out);
 const char *default_model_path(const char *const *names);
 
 /* A data file (LM, dictionary): $env_name (empty: none), else name found
- * as for models. Returns a static buffer or NULL. */
-const char *default_data_path(const char *env_name, const char *name);
+ * as for models, written into buf (ASR_PATH_MAX bytes). NULL if none. */
+#define ASR_PATH_MAX 4160
+const char *default_data_path(const char *env_name, const char *name, char *buf);
 
 /* Loads a model, printing "asr: PATH: problem" on failure. */
 asr_model *load_model_or_complain(const char *path);

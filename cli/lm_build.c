@@ -139,8 +139,9 @@ static int load_dict(lm_options *o, const asr_model *model) {
                             "writes characters, not phones\n");
         return 1;
     }
+    char dict_buf[ASR_PATH_MAX];
     const char *path =
-        o->dict_path ? o->dict_path : default_data_path("ASR_DICT", ASR_DEFAULT_DICT);
+        o->dict_path ? o->dict_path : default_data_path("ASR_DICT", ASR_DEFAULT_DICT, dict_buf);
     if (!path) {
         fprintf(stderr,
                 "asr: the model's outputs are phones and no pronunciation dictionary was "
@@ -155,9 +156,10 @@ static int load_dict(lm_options *o, const asr_model *model) {
 int lm_options_apply(lm_options *o, const asr_model *model, asr_stream_params *p) {
     if (!load_dict(o, model)) return 0;
     p->dict = o->dict;
+    char lm_buf[ASR_PATH_MAX];
     const char *path = o->no_lm     ? NULL
                        : o->lm_path ? o->lm_path
-                                    : default_data_path("ASR_LM", ASR_DEFAULT_LM);
+                                    : default_data_path("ASR_LM", ASR_DEFAULT_LM, lm_buf);
     if (path) {
         o->lm = asr_lm_load(path);
         if (!o->lm) {

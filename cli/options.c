@@ -44,9 +44,8 @@ static int readable(const char *path) {
 }
 
 /* name in pretrained/ beside the executable (build/ or bin/) or in the
- * installed share/asr/; a static buffer or NULL. */
-static const char *beside_executable(const char *name) {
-    static char path[PATH_MAX + 64];
+ * installed share/asr/, written into path; NULL if not found. */
+static const char *beside_executable(const char *name, char *path) {
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n <= 0) return NULL;
@@ -55,7 +54,7 @@ static const char *beside_executable(const char *name) {
     if (slash) *slash = '\0';
     static const char *const dirs[] = {"../pretrained", "../share/asr", "pretrained"};
     for (size_t d = 0; d < sizeof dirs / sizeof *dirs; d++) {
-        snprintf(path, sizeof path, "%s/%s/%s", exe, dirs[d], name);
+        snprintf(path, ASR_PATH_MAX, "%s/%s/%s", exe, dirs[d], name);
         if (readable(path)) return path;
     }
     return NULL;
@@ -64,17 +63,16 @@ static const char *beside_executable(const char *name) {
 const char *default_model_path(const char *const *names) {
     const char *env = getenv("ASR_MODEL");
     if (env && *env) return env;
-    for (size_t k = 0; names[k]; k++) {
-        const char *path = beside_executable(names[k]);
-        if (path) return path;
-    }
+    static char path[ASR_PATH_MAX];
+    for (size_t k = 0; names[k]; k++)
+        if (beside_executable(names[k], path)) return path;
     return NULL;
 }
 
-const char *default_data_path(const char *env_name, const char *name) {
+const char *default_data_path(const char *env_name, const char *name, char *buf) {
     const char *env = getenv(env_name);
     if (env) return *env ? env : NULL; /* ASR_LM= (empty) means none */
-    return beside_executable(name);
+    return beside_executable(name, buf);
 }
 
 asr_model *load_model_or_complain(const char *path) {

@@ -56,7 +56,8 @@ int cmd_pronounce(int argc, char **argv) {
         fprintf(stderr, "asr pronounce: expected words (see --help)\n");
         return EXIT_USAGE;
     }
-    if (!dict_path) dict_path = default_data_path("ASR_DICT", ASR_DEFAULT_DICT);
+    char dict_buf[ASR_PATH_MAX];
+    if (!dict_path) dict_path = default_data_path("ASR_DICT", ASR_DEFAULT_DICT, dict_buf);
     if (!dict_path) {
         fprintf(stderr, "asr pronounce: no pronunciation dictionary found: pass --dict FILE or "
                         "set ASR_DICT\n");
