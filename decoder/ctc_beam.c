@@ -68,8 +68,7 @@ struct asr_ctc_beam {
     int *beam, n_beam;          /* best first */
     int *cand, n_cand;
     ranked *rank;
-    int *child_of; /* 2 x vocab entries (phones: word starts after the first vocab), -1 between uses
-                    */
+    int *child_of; /* by symbol (+ vocab: starts a word), -1 between uses */
     int phones;    /* the search is over phones (fusion.phones) */
     int frame;
     int finished, final_word; /* after finish: the word the best beam ends with */

@@ -167,7 +167,7 @@ asr_decoder *asr_decoder_new_words(const char *const *symbols, int vocab_size,
                               vocab_size);
     if (params->beam_size < 1)
         return asr_error_null(ASR_ERR_ARG, "decoder: beam_size %d < 1", params->beam_size);
-    if (params->beam_size > INT_MAX / vocab_size)
+    if (params->beam_size > INT_MAX / 2 / vocab_size)
         return asr_error_null(ASR_ERR_ARG, "decoder: beam_size %d too large", params->beam_size);
     if (isnan(params->beam_prune)) return asr_error_null(ASR_ERR_ARG, "decoder: beam_prune is NaN");
     if (w->lm && (!isfinite(w->lm_alpha) || !isfinite(w->lm_beta)))
@@ -264,21 +264,19 @@ static asr_status add_word(asr_decoder *d, const asr_ctc_char *c, size_t n, cons
         d->out.words = w;
         d->cap = cap;
     }
-    size_t len = spelled ? strlen(spelled) : 0;
-    for (size_t i = 0; i < n && !spelled; i++)
-        len += strlen(d->symbols[c[i].sym]);
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++)
+        len += spelled ? 0 : strlen(d->symbols[c[i].sym]);
+    if (spelled) len = strlen(spelled);
     char *text = malloc(len + 1);
     if (!text) return asr_error(ASR_ERR_NOMEM, "out of memory for a word of %zu bytes", len);
-    char *p = text;
+    text[0] = '\0';
+    for (size_t i = 0; i < n && !spelled; i++)
+        strcat(text, d->symbols[c[i].sym]);
+    if (spelled) memcpy(text, spelled, len + 1);
     double conf = 0;
-    for (size_t i = 0; i < n; i++) {
-        size_t m = spelled ? 0 : strlen(d->symbols[c[i].sym]);
-        memcpy(p, d->symbols[c[i].sym], m);
-        p += m;
+    for (size_t i = 0; i < n; i++)
         conf += exp(c[i].logprob);
-    }
-    if (spelled) memcpy(text, spelled, len), p = text + len;
-    *p = '\0';
     /* Clamped: inputs are log-probs, but a caller may feed unnormalised scores. */
     conf = fmin(conf / (double)n, 1.0);
     /* Beam paths read times from shared nodes, so a path that wins on
