@@ -211,7 +211,6 @@ static int fuse_phone(const asr_ctc_beam *b, const node *parent, int c, int star
     out->lex = from >= 0 ? asr_lexicon_next(f->lexicon, from, sym) : -1;
     if (out->lex < 0) return 0;
     out->word_start = starts;
-    out->word_len = starts ? 1 : parent->word_len + 1;
     out->hot = -1;
     out->ahead = asr_lexicon_best(f->lexicon, out->lex);
     return 1;

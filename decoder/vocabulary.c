@@ -93,7 +93,8 @@ static int by_text(const void *pa, const void *pb) {
     return strcmp(a->text, b->text);
 }
 
-/* Sorts the words and merges duplicates (keeping the largest boost). */
+/* Sorts the words and merges duplicates (keeping the boost of largest size,
+ * so that a word to avoid stays avoided). */
 static void merge_words(asr_vocabulary *v) {
     qsort(v->words, v->n_words, sizeof *v->words, by_text);
     size_t k = 0;
