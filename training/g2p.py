@@ -62,6 +62,10 @@ class G2P:
 
     @classmethod
     def load(cls, path):
+        """From a checkpoint of this script, or from the G2P inside a
+        dictionary file of build_dict.py (pretrained/en-cmudict.dict)."""
+        if path.endswith(".dict"):
+            return cls(_model_from_dict(path))
         ckpt = torch.load(path, map_location="cpu")
         model = AcousticModel(**ckpt["model_config"])
         model.load_state_dict(ckpt["state_dict"])
@@ -74,6 +78,26 @@ class G2P:
             logp = self.model(torch.from_numpy(encode(w)).unsqueeze(0))[0]
             out.append([pronounce.VOCAB[c] for c in greedy(logp, len(logp))])
         return out
+
+
+def _model_from_dict(path):
+    """The reverse of build_dict.py's G2P tensors."""
+    from gguf_reader import read
+    from model import rnn_tensor_names
+    meta, t = read(path)
+    if meta.get("general.architecture") != "asr-dict" or "g2p.out.weight" not in t:
+        raise SystemExit(f"{path}: not a dictionary file with a G2P model")
+    if meta["g2p.letters"] != pronounce.LETTERS or meta["g2p.repeat"] != REPEAT:
+        raise SystemExit(f"{path}: G2P letters or repeat differ from this script's")
+    model = AcousticModel(input_dim=INPUT_DIM, hidden_size=meta["g2p.hidden_size"],
+                          num_layers=meta["g2p.num_layers"], cell="lstm", bidirectional=True,
+                          vocab=pronounce.VOCAB)
+    state = {"input_mean": t["g2p.input.mean"], "input_inv_std": t["g2p.input.inv_std"],
+             "out.weight": t["g2p.out.weight"], "out.bias": t["g2p.out.bias"]}
+    for ours, theirs in rnn_tensor_names(model):
+        state["rnn." + theirs] = t["g2p." + ours]
+    model.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in state.items()})
+    return model
 
 
 def phone_error_rate(g2p, words, lex):

@@ -1,10 +1,14 @@
 """Reads the GGUF v3 files that gguf_writer.py writes (metadata of the types
-it writes, float32 tensors), e.g. to train further from a shipped model."""
+it writes; float32, int8 and int32 tensors), e.g. to train further from a
+shipped model or to load the G2P of a dictionary file."""
 import struct
 
 import numpy as np
 
-from gguf_writer import ARRAY, BOOL, FLOAT32, GGML_F32, GGUF_MAGIC, GGUF_VERSION, STRING, UINT32
+from gguf_writer import (ARRAY, BOOL, FLOAT32, GGML_F32, GGML_I8, GGML_I32, GGUF_MAGIC, GGUF_VERSION,
+                         STRING, UINT32)
+
+_DTYPE = {GGML_F32: "<f4", GGML_I8: "|i1", GGML_I32: "<i4"}
 
 
 class _Cursor:
@@ -43,7 +47,7 @@ class _Cursor:
 
 
 def read(path):
-    """Returns (metadata dict, {tensor name: float32 array in PyTorch shape})."""
+    """Returns (metadata dict, {tensor name: array in PyTorch shape})."""
     with open(path, "rb") as f:
         data = f.read()
     c = _Cursor(data, path)
@@ -65,15 +69,15 @@ def read(path):
             raise ValueError("%s: tensor %s has %d dimensions" % (path, name, dims))
         shape = tuple(c.take("<Q") for _ in range(dims))
         kind, offset = c.take("<IQ")
-        if kind != GGML_F32:
-            raise ValueError("%s: tensor %s is not float32" % (path, name))
-        infos.append((name, tuple(reversed(shape)), offset))
+        if kind not in _DTYPE:
+            raise ValueError("%s: tensor %s has type %d, not float32/int8/int32" % (path, name, kind))
+        infos.append((name, tuple(reversed(shape)), offset, np.dtype(_DTYPE[kind])))
     alignment = meta.get("general.alignment", 32)
     base = c.pos + (alignment - c.pos % alignment) % alignment
     tensors = {}
-    for name, shape, offset in infos:
+    for name, shape, offset, dtype in infos:
         start, count = base + offset, int(np.prod(shape))
-        if start + 4 * count > len(data):
+        if start + dtype.itemsize * count > len(data):
             raise ValueError("%s: tensor %s runs past the end of the file" % (path, name))
-        tensors[name] = np.frombuffer(data, "<f4", count, start).reshape(shape).copy()
+        tensors[name] = np.frombuffer(data, dtype, count, start).reshape(shape).copy()
     return meta, tensors

@@ -8,8 +8,8 @@ concatenated) and <set>.npz (lengths, character labels, ids) plus the CMVN
 prior (cmvn_mean.npy) and the feature settings (feature_config.json). Real
 speech is used twice, clean and augmented; synthetic speech once, augmented at
 random. Then <set>.phones.npz: the same utterances' phone labels (CMUdict's
-main pronunciation, the G2P model of work/g2p/ for words it lacks; run
-training/g2p.py first). Skips sets already written.
+main pronunciation, the G2P model of work/g2p/, else the one inside
+pretrained/en-cmudict.dict, for words it lacks). Skips sets already written.
 """
 import argparse
 import json
@@ -138,6 +138,9 @@ def main():
     ap.add_argument("--variants", type=int, default=1,
                     help="training sets with independent augmentation draws (train, train.v1, ...): "
                     "train.py --variants N trains epoch e on variant e mod N, so epochs hear new variants")
+    ap.add_argument("--g2p", help="G2P for words CMUdict lacks: a checkpoint of training/g2p.py "
+                    "or a dictionary file holding one (default: work/g2p/g2p.best.pt if "
+                    "trained, else pretrained/en-cmudict.dict)")
     args = ap.parse_args()
     out_dir = os.path.join(args.work, "features")
     os.makedirs(out_dir, exist_ok=True)
@@ -169,7 +172,10 @@ def main():
     write_set("dev", [(u, p, t, False, 0) for u, p, t in dev], out_dir, cmvn_mean, args.processes)
 
     from g2p import G2P
-    g2p_path = os.path.join(args.work, "g2p", "g2p.best.pt")
+    g2p_path = args.g2p or os.path.join(args.work, "g2p", "g2p.best.pt")
+    if not args.g2p and not os.path.exists(g2p_path):
+        g2p_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pretrained",
+                                "en-cmudict.dict")
     if not os.path.exists(g2p_path):
         raise SystemExit(f"{g2p_path} is missing: run training/g2p.py first")
     pronouncer = pronounce.Pronouncer(pronounce.read_dict(), G2P.load(g2p_path))
