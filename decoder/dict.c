@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,9 @@ struct asr_dict {
     size_t n_user;
     asr_pron *user_prons;
     uint8_t *user_phones;
+    /* What the decoder built from the dictionary, shared by its streams. */
+    pthread_mutex_t cache_lock;
+    asr_dict_cache cache;
 };
 
 /* ---- Loading the file --------------------------------------------------- */
@@ -404,6 +408,8 @@ static asr_status read_user(asr_dict *d, const char *path) {
 
 void asr_dict_free(asr_dict *d) {
     if (!d) return;
+    if (d->cache.free_fn) d->cache.free_fn(d->cache.data);
+    pthread_mutex_destroy(&d->cache_lock);
     for (size_t i = 0; i < d->n_user; i++)
         free(d->user[i].word);
     free(d->user);
@@ -426,6 +432,7 @@ asr_dict *asr_dict_load(const char *path, const char *user_path) {
         return asr_error_null(ASR_ERR_NOMEM, "%s: out of memory", path);
     }
     d->g = g;
+    pthread_mutex_init(&d->cache_lock, NULL);
     const asr_gguf_kv *arch = asr_gguf_find_typed(g, "general.architecture", ASR_GGUF_STRING);
     const asr_gguf_kv *version =
         arch ? asr_gguf_find_typed(g, "asr.format_version", ASR_GGUF_UINT32) : NULL;
@@ -454,6 +461,16 @@ asr_dict *asr_dict_load(const char *path, const char *user_path) {
         return NULL;
     }
     return d;
+}
+
+asr_dict_cache *asr_dict_cache_lock(const asr_dict *d) {
+    asr_dict *m = (asr_dict *)d; /* the cache is the one thing that changes */
+    pthread_mutex_lock(&m->cache_lock);
+    return &m->cache;
+}
+
+void asr_dict_cache_unlock(const asr_dict *d) {
+    pthread_mutex_unlock(&((asr_dict *)d)->cache_lock);
 }
 
 int asr_dict_n_phones(const asr_dict *d) {

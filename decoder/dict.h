@@ -47,4 +47,15 @@ int asr_dict_guess(const asr_dict *d, const char *word, uint8_t *out, size_t max
 typedef asr_status (*asr_dict_fn)(void *ctx, const char *word, const asr_pron *prons, size_t n);
 asr_status asr_dict_each(const asr_dict *d, asr_dict_fn fn, void *ctx);
 
+/* Room for what the decoder builds from a dictionary and shares between
+ * the streams that use it (vocabulary.c): free_fn(data) runs when the
+ * dictionary is freed. Taken under the dictionary's lock: lock returns
+ * the slot, which is the caller's until unlock. */
+typedef struct {
+    void *data;
+    void (*free_fn)(void *data);
+} asr_dict_cache;
+asr_dict_cache *asr_dict_cache_lock(const asr_dict *d);
+void asr_dict_cache_unlock(const asr_dict *d);
+
 #endif

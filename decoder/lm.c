@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,8 +65,11 @@ struct asr_lm {
     asr_lexicon *lexicon;
     uint8_t *image;
     size_t bytes;
-    int mapped; /* munmap rather than free */
+    int mapped;  /* munmap rather than free */
+    uint64_t id; /* unique in the process: what was built from it can be recognised */
 };
+
+static atomic_uint_fast64_t last_id;
 
 static int16_t quant(double v) {
     double q = round(v * SCALE);
@@ -204,6 +208,7 @@ static asr_lm *attach(uint8_t *image, size_t bytes, int mapped, const char *name
 
     asr_lm *lm = calloc(1, sizeof *lm);
     if (!lm) return asr_error_null(ASR_ERR_NOMEM, "out of memory");
+    lm->id = atomic_fetch_add(&last_id, 1) + 1;
     lm->order = (int)h.order;
     lm->vocab = (int32_t)h.vocab;
     lm->word_off = (const uint32_t *)(image + L.word_off);
@@ -375,6 +380,10 @@ float asr_lm_unigram(const asr_lm *lm, int32_t id) {
 
 int32_t asr_lm_unk(const asr_lm *lm) {
     return lm->unk;
+}
+
+uint64_t asr_lm_id(const asr_lm *lm) {
+    return lm->id;
 }
 
 const asr_lexicon *asr_lm_lexicon(const asr_lm *lm) {

@@ -60,6 +60,10 @@ float asr_lm_oov_score(const asr_lm *lm);
  * each with its id and unigram log10 probability; built at load. */
 const asr_lexicon *asr_lm_lexicon(const asr_lm *lm);
 
+/* A number no other LM of the process has had (1, 2, ...), unlike its
+ * address, which a later LM may reuse: a key for what is built from it. */
+uint64_t asr_lm_id(const asr_lm *lm);
+
 typedef struct {
     int32_t vocab; /* keep the vocab most probable words (0: all) */
     /* Drop an n-gram of order k (2..) when P(h, w) * |log10 P(w | h) -

@@ -2,6 +2,7 @@
 #include "vocabulary.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,8 @@
 
 /* Pronunciations a word may bring (CMUdict has at most 6). */
 #define MAX_VARIANTS 16
+/* Vocabularies a dictionary keeps for reuse (one per LM and weight). */
+#define CACHE_SIZE 4
 
 typedef struct {
     char *text;
@@ -33,10 +36,10 @@ struct asr_vocabulary {
     asr_ctc_phone_words view;
     asr_lexicon *trie;
     uint8_t map[256]; /* dictionary phone id -> model symbol id */
+    atomic_int refs;  /* decoders using it, plus one while a cache keeps it */
 };
 
-void asr_vocabulary_free(asr_vocabulary *v) {
-    if (!v) return;
+static void destroy(asr_vocabulary *v) {
     for (size_t i = 0; i < v->n_words; i++)
         free(v->words[i].text);
     for (size_t i = 0; i < v->n_entries; i++)
@@ -194,8 +197,8 @@ static asr_status collect(asr_vocabulary *v, const asr_decoder_words *w) {
     return st;
 }
 
-asr_vocabulary *asr_vocabulary_new(const char *const *symbols, int vocab_size,
-                                   const asr_decoder_words *w) {
+static asr_vocabulary *build(const char *const *symbols, int vocab_size,
+                             const asr_decoder_words *w) {
     if (!w->dict)
         return asr_error_null(ASR_ERR_ARG,
                               "the model's outputs are phones: it needs a pronunciation "
@@ -224,7 +227,7 @@ asr_vocabulary *asr_vocabulary_new(const char *const *symbols, int vocab_size,
         x->lm = w->lm ? asr_lm_find(w->lm, x->text) : -1;
     }
     if (st != ASR_OK) {
-        asr_vocabulary_free(v);
+        destroy(v);
         return NULL;
     }
 
@@ -237,7 +240,7 @@ asr_vocabulary *asr_vocabulary_new(const char *const *symbols, int vocab_size,
     asr_lexicon_entry *lex = malloc((v->n_entries + 1) * sizeof *lex);
     if (!v->group_first || !v->group_words || !v->word_lm || !v->word_boost || !lex) {
         free(lex);
-        asr_vocabulary_free(v);
+        destroy(v);
         return asr_error_null(ASR_ERR_NOMEM, "out of memory for the vocabulary");
     }
     double weight = w->lm ? w->lm_alpha * M_LN10 : 0;
@@ -267,10 +270,115 @@ asr_vocabulary *asr_vocabulary_new(const char *const *symbols, int vocab_size,
     v->trie = asr_lexicon_new(lex, n_groups);
     free(lex);
     if (!v->trie) {
-        asr_vocabulary_free(v);
+        destroy(v);
         return NULL;
     }
     v->view = (asr_ctc_phone_words){v->group_first, v->group_words, v->word_lm, v->word_boost};
+    atomic_init(&v->refs, 1);
+    return v;
+}
+
+void asr_vocabulary_free(asr_vocabulary *v) {
+    if (v && atomic_fetch_sub(&v->refs, 1) == 1) destroy(v);
+}
+
+/* ---- Sharing: a dictionary's cache of whole-vocabulary builds ------------ */
+
+/* Building the LM's or the dictionary's whole vocabulary takes a fraction
+ * of a second, too long for each stream; it depends only on the model's
+ * symbols, the dictionary, the LM and its weight, so streams share it. */
+typedef struct {
+    char *symbols; /* the model's symbols, joined by newlines */
+    uint64_t lm_id;
+    float lm_alpha;
+    asr_vocabulary *v;
+} cached;
+
+typedef struct {
+    cached e[CACHE_SIZE];
+    unsigned next; /* the slot to replace next */
+} vocabulary_cache;
+
+static void free_cache(void *data) {
+    vocabulary_cache *c = data;
+    for (int i = 0; i < CACHE_SIZE; i++) {
+        free(c->e[i].symbols);
+        asr_vocabulary_free(c->e[i].v);
+    }
+    free(c);
+}
+
+static char *join_symbols(const char *const *symbols, int vocab_size) {
+    size_t n = 1;
+    for (int i = 0; i < vocab_size; i++)
+        n += strlen(symbols[i]) + 1;
+    char *s = malloc(n), *at = s;
+    for (int i = 0; s && i < vocab_size; i++) {
+        size_t len = strlen(symbols[i]);
+        memcpy(at, symbols[i], len);
+        at[len] = '\n';
+        at += len + 1;
+    }
+    if (s) *at = '\0';
+    return s;
+}
+
+/* The cached vocabulary for the key with a new reference, or NULL. */
+static asr_vocabulary *find(vocabulary_cache *c, const char *symbols, uint64_t lm_id,
+                            float lm_alpha) {
+    for (int i = 0; c && i < CACHE_SIZE; i++) {
+        cached *e = &c->e[i];
+        if (e->v && e->lm_id == lm_id && e->lm_alpha == lm_alpha && !strcmp(e->symbols, symbols)) {
+            atomic_fetch_add(&e->v->refs, 1);
+            return e->v;
+        }
+    }
+    return NULL;
+}
+
+asr_vocabulary *asr_vocabulary_new(const char *const *symbols, int vocab_size,
+                                   const asr_decoder_words *w) {
+    /* Word lists and hot words are the stream's own: built each time. */
+    if (!w->dict || w->n_words || w->n_hotwords) return build(symbols, vocab_size, w);
+    char *key = join_symbols(symbols, vocab_size);
+    if (!key) return asr_error_null(ASR_ERR_NOMEM, "out of memory for the vocabulary");
+    uint64_t lm_id = w->lm ? asr_lm_id(w->lm) : 0;
+    float lm_alpha = w->lm ? w->lm_alpha : 0;
+
+    asr_dict_cache *slot = asr_dict_cache_lock(w->dict);
+    asr_vocabulary *v = find(slot->data, key, lm_id, lm_alpha);
+    asr_dict_cache_unlock(w->dict);
+    if (v) {
+        free(key);
+        return v;
+    }
+    /* Built outside the lock: streams of other keys need not wait. Two
+     * streams of one key may both build; the first to finish is kept. */
+    v = build(symbols, vocab_size, w);
+    if (!v) {
+        free(key);
+        return NULL;
+    }
+    slot = asr_dict_cache_lock(w->dict);
+    if (!slot->data && (slot->data = calloc(1, sizeof(vocabulary_cache))))
+        slot->free_fn = free_cache;
+    vocabulary_cache *c = slot->data;
+    asr_vocabulary *other = find(c, key, lm_id, lm_alpha);
+    if (!other && c) {
+        cached *e = &c->e[c->next];
+        c->next = (c->next + 1) % CACHE_SIZE;
+        free(e->symbols);
+        asr_vocabulary_free(e->v);
+        *e = (cached){key, lm_id, lm_alpha, v};
+        key = NULL;
+        atomic_fetch_add(&v->refs, 1); /* the cache's reference */
+    }
+    asr_dict_cache_unlock(w->dict);
+    free(key);
+    if (other) {
+        asr_vocabulary_free(v);
+        return other;
+    }
     return v;
 }
 

@@ -15,9 +15,13 @@ typedef struct asr_vocabulary asr_vocabulary;
  * exactly the dictionary's phones. The words: w->words if any (plus the hot
  * words), else the LM's, else every word of w->dict, plus the hot words; a
  * word the dictionary lacks is pronounced by its G2P model, and one that
- * cannot be pronounced is an error naming it. NULL on error. */
+ * cannot be pronounced is an error naming it. NULL on error. Without a
+ * word list or hot words the result is shared: the dictionary keeps it for
+ * later streams with the same symbols, LM and LM weight, and it is never
+ * changed after it is built (safe to use from several threads). */
 asr_vocabulary *asr_vocabulary_new(const char *const *symbols, int vocab_size,
                                    const asr_decoder_words *w);
+/* Drops the caller's reference. */
 void asr_vocabulary_free(asr_vocabulary *v);
 
 /* Trie scores are the best look-ahead of the words below a node: LM weight

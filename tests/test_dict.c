@@ -16,6 +16,7 @@
 
 #include "decoder.h"
 #include "dict.h"
+#include "lm.h"
 #include "test_util.h"
 
 static const char *const PHONES[] = {"",   "AA", "AE", "AH", "AO", "AW", "AY", "B",  "CH", "D",
@@ -369,6 +370,53 @@ static void test_phone_set_mismatch(void **state) {
     asr_dict_free(d);
 }
 
+/* Streams without a word list share the vocabulary the dictionary keeps
+ * (built from the LM's words); an LM loaded later, perhaps at the freed
+ * one's address, must get its own, as must another LM weight. */
+static const char *unigram_lm(const char *name, const char *w1, const char *w2, const char *w3) {
+    char text[512];
+    snprintf(text, sizeof text,
+             "\\data\\\nngram 1=5\n\n\\1-grams:\n-1.0\t<s>\n-1.0\t</s>\n-0.3\t%s\n"
+             "-0.6\t%s\n-2.5\t%s\n\n\\end\\\n",
+             w1, w2, w3);
+    return write_file(name, text, strlen(text));
+}
+
+static void decode_with_lm(const asr_dict *d, const asr_lm *lm, float alpha, const char *phones,
+                           const char *want) {
+    asr_decoder_params p = {8, -12.0f};
+    asr_decoder_words w = {.lm = lm, .lm_alpha = alpha, .phones = 1, .dict = d};
+    asr_decoder *dec = asr_decoder_new_words(PHONES, V, &p, &w);
+    if (!dec) fprintf(stderr, "%s\n", asr_last_error());
+    assert_non_null(dec);
+    size_t n;
+    float *lp = phone_frames(phones, &n);
+    assert_int_equal(asr_decoder_accept(dec, lp, n), ASR_OK);
+    assert_int_equal(asr_decoder_finish(dec), ASR_OK);
+    char text[256];
+    text_of(asr_decoder_best(dec), text, sizeof text);
+    assert_string_equal(text, want);
+    free(lp);
+    asr_decoder_free(dec);
+}
+
+static void test_shared_vocabulary_follows_the_lm(void **state) {
+    (void)state;
+    asr_dict *d = shipped(NULL);
+    asr_lm *a = asr_lm_load(unigram_lm("a.arpa", "bear", "the", "bare"));
+    assert_non_null(a);
+    decode_with_lm(d, a, 1.0f, "B EH R", "bear"); /* homophones: the LM picks */
+    decode_with_lm(d, a, 1.0f, "B EH R", "bear"); /* from the cache */
+    decode_with_lm(d, a, 0.5f, "DH AH", "the");
+    asr_lm_free(a);
+    asr_lm *b = asr_lm_load(unigram_lm("b.arpa", "bare", "cat", "bear"));
+    assert_non_null(b);
+    decode_with_lm(d, b, 1.0f, "B EH R", "bare");
+    decode_with_lm(d, b, 1.0f, "K AE T", "cat"); /* a word only b has */
+    asr_lm_free(b);
+    asr_dict_free(d);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lookup_keeps_variants),
@@ -380,6 +428,7 @@ int main(void) {
         cmocka_unit_test(test_phone_search_chunk_invariance),
         cmocka_unit_test(test_phone_hotwords_and_g2p_words),
         cmocka_unit_test(test_phone_set_mismatch),
+        cmocka_unit_test(test_shared_vocabulary_follows_the_lm),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
