@@ -194,17 +194,30 @@ static int finish_phone_word(const asr_ctc_beam *b, const node *n, double *score
     return 1;
 }
 
+/* A parent's word as finished, worked out once for all its children that
+ * start a new word (the LM queries are most of the search's cost). */
+typedef struct {
+    int state; /* 0: not yet known, 1: a word, -1: not a word */
+    double score;
+    asr_lm_state lm;
+    int word;
+} finished_word;
+
 /* Word scoring of parent's child for phone c, starting a word or not. */
-static int fuse_phone(const asr_ctc_beam *b, const node *parent, int c, int starts, node *out) {
+static int fuse_phone(const asr_ctc_beam *b, const node *parent, int c, int starts,
+                      finished_word *fin, node *out) {
     const asr_ctc_fusion *f = &b->fusion;
     int from = parent->lex;
     out->lm = parent->lm;
     out->fused = parent->fused;
     out->prev_word = -1;
     if (starts) {
-        double score;
-        if (!finish_phone_word(b, parent, &score, &out->lm, &out->prev_word)) return 0;
-        out->fused += score;
+        if (!fin->state)
+            fin->state = finish_phone_word(b, parent, &fin->score, &fin->lm, &fin->word) ? 1 : -1;
+        if (fin->state < 0) return 0;
+        out->fused += fin->score;
+        out->lm = fin->lm;
+        out->prev_word = fin->word;
         from = ASR_LEXICON_ROOT;
     }
     char sym[2] = {(char)c, 0};
@@ -335,6 +348,7 @@ static void step(asr_ctc_beam *b, const float *lp) {
 
         for (int j = n->child; j >= 0; j = b->nodes[j].sibling)
             b->child_of[child_key(b, &b->nodes[j])] = j;
+        finished_word fin = {0};
         for (int c = 1; c < b->vocab; c++) {
             if (lp[c] < b->prune && c != best) continue;
             /* A repeated symbol starts a new character only after a blank. */
@@ -346,7 +360,7 @@ static void step(asr_ctc_beam *b, const float *lp) {
                 if (j < 0) {
                     /* The one place where prefixes are extended. */
                     node words = {.prev_word = -1};
-                    if (b->phones ? !fuse_phone(b, n, c, starts, &words)
+                    if (b->phones ? !fuse_phone(b, n, c, starts, &fin, &words)
                                   : b->fusing && !fuse(b, n, c, &words))
                         continue;
                     j = new_node(b, l, c);
