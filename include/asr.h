@@ -103,8 +103,8 @@ extern "C" {
 #define ASR_STRINGIFY_(x) #x
 #define ASR_STRINGIFY(x) ASR_STRINGIFY_(x)
 #define ASR_VERSION_STRING                                                                         \
-    ASR_STRINGIFY(ASR_VERSION_MAJOR) "." ASR_STRINGIFY(ASR_VERSION_MINOR) "." ASR_STRINGIFY(       \
-        ASR_VERSION_PATCH)
+    ASR_STRINGIFY(ASR_VERSION_MAJOR)                                                               \
+    "." ASR_STRINGIFY(ASR_VERSION_MINOR) "." ASR_STRINGIFY(ASR_VERSION_PATCH)
 
 /* The library is built with hidden visibility: only what this header
  * declares with ASR_API is exported from libasr.so. */
@@ -200,8 +200,8 @@ typedef enum { ASR_PRON_DICT, ASR_PRON_USER, ASR_PRON_G2P } asr_pron_source;
  * file's or the dictionary's variants, else the G2P model's one guess.
  * *source (may be NULL) says which. ASR_ERR_ARG when the word cannot be
  * pronounced (characters the G2P model does not know) or out is too small. */
-ASR_API asr_status asr_dict_pronounce(const asr_dict *dict, const char *word, char *out, size_t size,
-                              asr_pron_source *source);
+ASR_API asr_status asr_dict_pronounce(const asr_dict *dict, const char *word, char *out,
+                                      size_t size, asr_pron_source *source);
 
 /* ---- Stream -------------------------------------------------------------- */
 
@@ -244,8 +244,8 @@ ASR_API void asr_stream_free(asr_stream *stream);
  * rate must stay the same within one utterance. The result does not depend
  * on how the audio is cut into calls. NaN or Inf samples are rejected with
  * ASR_ERR_AUDIO and nothing of that call is used. */
-ASR_API asr_status asr_stream_accept_waveform(asr_stream *stream, int sample_rate, const float *samples,
-                                      size_t n);
+ASR_API asr_status asr_stream_accept_waveform(asr_stream *stream, int sample_rate,
+                                              const float *samples, size_t n);
 
 /* Ends the utterance: flushes the resampler, the feature pipeline and the
  * decoder. Bidirectional models do all their work here. */
@@ -357,7 +357,8 @@ ASR_API void asr_feature_extractor_free(asr_feature_extractor *fe);
 /* Values per output step: num_ceps * (1 + delta_order) * stack. */
 ASR_API int asr_feature_extractor_dim(const asr_feature_extractor *fe);
 /* Samples at config.sample_rate, in [-1, 1]. */
-ASR_API asr_status asr_feature_extractor_accept(asr_feature_extractor *fe, const float *samples, size_t n);
+ASR_API asr_status asr_feature_extractor_accept(asr_feature_extractor *fe, const float *samples,
+                                                size_t n);
 /* No more audio: releases the frames held back for deltas. */
 ASR_API asr_status asr_feature_extractor_finish(asr_feature_extractor *fe);
 /* Copies up to max_steps ready steps into out (max_steps x dim); returns
