@@ -52,19 +52,20 @@ static int data_dirs(char dirs[MAX_DATA_DIRS][PATH_MAX]) {
     int n = 0;
     const char *env = getenv("ASR_DATA_DIR");
     if (env && *env) snprintf(dirs[n++], PATH_MAX, "%s", env);
-    char exe[PATH_MAX];
+    char exe[PATH_MAX], parent[PATH_MAX];
     ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (len <= 0) return n;
     exe[len] = '\0';
     char *slash = strrchr(exe, '/');
     if (slash) *slash = '\0';
-    static const char *const beside[] = {"../share/asr", "../pretrained", "pretrained"};
-    for (size_t d = 0; d < sizeof beside / sizeof *beside; d++) {
-        char dir[PATH_MAX + 16];
-        snprintf(dir, sizeof dir, "%s/%s", exe, beside[d]);
-        /* Shown as real paths in messages: /usr/share/asr, not /usr/bin/../share/asr. */
-        if (realpath(dir, dirs[n]) || snprintf(dirs[n], PATH_MAX, "%s", dir) < PATH_MAX) n++;
-    }
+    /* Named as real paths (/usr/share/asr, not /usr/bin/../share/asr). */
+    char up[PATH_MAX + 4];
+    snprintf(up, sizeof up, "%s/..", exe);
+    if (!realpath(up, parent)) return n;
+    static const char *const under_parent[] = {"share/asr", "pretrained"};
+    for (size_t d = 0; d < 2; d++)
+        if (snprintf(dirs[n], PATH_MAX, "%s/%s", parent, under_parent[d]) < PATH_MAX) n++;
+    if (snprintf(dirs[n], PATH_MAX, "%s/pretrained", exe) < PATH_MAX) n++;
     return n;
 }
 
