@@ -94,6 +94,20 @@ for t in example example_static; do
     [ "$("$tmp/proj/build/$t" "${models[@]}" "$WAV" 2>/dev/null | head -n 1)" = "$want" ]
 done
 
+# Python: `pip install ./python` offline into a venv, against the installed
+# library (found by its soname through LD_LIBRARY_PATH), its data in share/asr.
+mkdir -p "$tmp/pysrc" && cp -r python/asr python/pyproject.toml python/README.md "$tmp/pysrc/"
+/usr/bin/python3 -m venv --system-site-packages --without-pip "$tmp/venv" &&
+  (cd "$tmp" && "$tmp/venv/bin/python" -m pip install -q --no-build-isolation --no-index \
+    "$tmp/pysrc" >"$tmp/pip.log" 2>&1)
+check "pip install ./python" [ $? -eq 0 ] || cat "$tmp/pip.log" >&2
+py() { (cd "$tmp" && env -u ASR_LIBRARY LD_LIBRARY_PATH="$libdir" "$tmp/venv/bin/python" -c "$1"); }
+check "python: the installed package and library" [ "$(py 'import asr, os
+print(os.path.dirname(asr.__file__).startswith("'"$tmp/venv"'"), asr._lib._loaded_path())')" = \
+  "True $(realpath "$lib")" ]
+check "python transcribe = asr transcribe" \
+  [ "$(py "import asr; print(asr.transcribe('$ROOT/$WAV'))")" = "$want" ]
+
 # The search order: $ASR_DATA_DIR before share/asr (here its "en-bilstm.gguf"
 # is the streaming model, so the text is en-lstm's).
 mkdir -p "$tmp/data"
