@@ -74,6 +74,13 @@ check "static: no libasr.so" bash -c "! ldd '$tmp/example_static' | grep -q liba
 check "static example = asr transcribe" \
   [ "$("$tmp/example_static" "${models[@]}" "$WAV" 2>/dev/null | head -n 1)" = "$want" ]
 
+# The same beside libasr.so, naming the archive (docs/LIBRARY.md).
+cc -std=c11 "$tmp/example.c" -o "$tmp/example_static2" $(pkg-config --cflags asr) \
+  $(pkg-config --static --libs asr | sed 's/-lasr /-l:libasr.a /') 2>"$tmp/err"
+check "-l:libasr.a with pkg-config --static" bash -c "! ldd '$tmp/example_static2' | grep -q libasr"
+check "-l:libasr.a example = asr transcribe" \
+  [ "$("$tmp/example_static2" "${models[@]}" "$WAV" 2>/dev/null | head -n 1)" = "$want" ]
+
 # A CMake project: find_package(asr) and its imported targets.
 mkdir -p "$tmp/proj"
 cp "$tmp/example.c" "$tmp/proj/"
