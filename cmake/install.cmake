@@ -24,11 +24,13 @@ install(FILES samples/so762_000030116.wav samples/fsdd_7_jackson_0.wav samples/R
 # pkg-config: the prefix is the one given at install time (--prefix, or
 # /usr for the .deb), not the one configured.
 configure_file(cmake/asr.pc.in asr.pc.in @ONLY)
+# (One scratch file per prefix: installs into two prefixes may run at once.)
 install(CODE "
   file(READ \"${PROJECT_BINARY_DIR}/asr.pc.in\" pc)
   string(REPLACE \"%PREFIX%\" \"\${CMAKE_INSTALL_PREFIX}\" pc \"\${pc}\")
-  file(WRITE \"${PROJECT_BINARY_DIR}/pc/asr.pc\" \"\${pc}\")
-  file(INSTALL \"${PROJECT_BINARY_DIR}/pc/asr.pc\"
+  string(MD5 scratch \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}\")
+  file(WRITE \"${PROJECT_BINARY_DIR}/pc/\${scratch}/asr.pc\" \"\${pc}\")
+  file(INSTALL \"${PROJECT_BINARY_DIR}/pc/\${scratch}/asr.pc\"
        DESTINATION \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}/pkgconfig\")
 ")
 

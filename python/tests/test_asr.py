@@ -118,6 +118,13 @@ def test_partials_grow_into_the_result(model, lm):
     assert final.text.startswith(stables[-1].strip())
 
 
+def test_word_list_and_hotwords(model):
+    samples, rate = asr.read_audio(DIGIT)
+    r = decode(model, samples, rate, words=["one", "two", "three"])
+    assert r.text and set(r.text.split()) <= {"one", "two", "three"}
+    assert decode(model, samples, rate, hotwords={"seven": 5.0}).text == "seven"
+
+
 def test_reset_and_reuse(model):
     samples, rate = asr.read_audio(DIGIT)
     with asr.Stream(model) as s:
