@@ -21,6 +21,15 @@ install(FILES LICENSE NOTICE README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES samples/so762_000030116.wav samples/fsdd_7_jackson_0.wav samples/README.md
   DESTINATION ${CMAKE_INSTALL_DOCDIR}/samples)
 
+# The Python package, where Debian's python3 finds it for the .deb
+# (/usr/lib/python3/dist-packages); elsewhere PYTHONPATH=PREFIX/lib/python3/dist-packages
+# or `pip install ./python`.
+option(ASR_INSTALL_PYTHON "Install the Python package under lib/python3/dist-packages" ON)
+if(ASR_INSTALL_PYTHON)
+  install(DIRECTORY python/asr DESTINATION lib/python3/dist-packages
+    PATTERN __pycache__ EXCLUDE PATTERN "*.pyc" EXCLUDE)
+endif()
+
 # pkg-config: the prefix is the one given at install time (--prefix, or
 # /usr for the .deb), not the one configured.
 configure_file(cmake/asr.pc.in asr.pc.in @ONLY)
@@ -74,5 +83,6 @@ set(CPACK_DEBIAN_PACKAGE_SECTION sound)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # Only static linking (pkg-config --static) needs the development packages.
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "pkg-config, libsndfile1-dev, libkissfft-dev, libopenblas-dev, libsamplerate0-dev, zlib1g-dev")
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "man-db")
+# The Python package needs numpy; the command and the C library do not.
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "man-db, python3, python3-numpy")
 include(CPack)

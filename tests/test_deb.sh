@@ -57,9 +57,11 @@ check "quietly" [ ! -s "$tmp/err" ]
 check "as the build tree's asr" [ "$(cat "$tmp/out")" = "$("$BUILD/asr" transcribe "$WAV" 2>/dev/null)" ]
 check "finds usr/share/asr" bash -c "'$ASR' transcribe --model '$root/usr/share/asr/en-lstm-phones.gguf' \
   '$WAV' >/dev/null 2>'$tmp/err2' && [ ! -s '$tmp/err2' ]"
-# Its libasr from Python: the data found beside it, in usr/share/asr.
+# Its Python package over its libasr: the data found beside it, in usr/share/asr.
+check "packaged python package" test -s "$root/usr/lib/python3/dist-packages/asr/__init__.py"
 check "python over the packaged libasr" [ "$(cd "$tmp" && ASR_LIBRARY="$root/usr/lib/libasr.so.0" \
-  PYTHONPATH="$ROOT/python" PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 -c "import asr
+  PYTHONPATH="$root/usr/lib/python3/dist-packages" PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 -c "import asr
+assert asr.__file__.startswith('$root/'), asr.__file__
 print(asr.default_path('en-3gram.lmbin')); print(asr.transcribe('$ROOT/$WAV'))")" = \
   "$root/usr/share/asr/en-3gram.lmbin
 $(cat "$tmp/out")" ]
