@@ -24,16 +24,28 @@ int opt_value(int argc, char **argv, int *i, const char *name, char short_name, 
  * option and returns 0. */
 int opt_int(const char *option, const char *text, long lo, long hi, int *out);
 
+/* Where models and data files are found (docs/LIBRARY.md): the option, else
+ * the variable ($ASR_MODEL, $ASR_LM, $ASR_DICT), else the first data
+ * directory that has the file: $ASR_DATA_DIR, share/asr of the installation
+ * (bin/../share/asr), the source tree's pretrained/ (build/../pretrained),
+ * pretrained/ beside the executable. */
+
 /* The model to use when --model is not given: $ASR_MODEL, else the first of
- * the names found in pretrained/ beside the executable (build/ or bin/) or in
- * the installed share/asr/. Returns a static buffer or NULL. */
+ * names found in a data directory. Returns a static buffer, or NULL after
+ * printing where it looked. */
 const char *default_model_path(const char *const *names);
 
 /* A data file (LM, dictionary): $env_name (empty: none), else name found
- * as for models, written into buf (ASR_PATH_MAX bytes). NULL if none. */
+ * in a data directory, written into buf (ASR_PATH_MAX bytes). NULL if none. */
 #define ASR_PATH_MAX 4160
 const char *default_data_path(const char *env_name, const char *name, char *buf);
 
+/* "DIR/, DIR/ ... for NAME": the data directories, for messages (a static
+ * buffer, overwritten by the next call). */
+const char *data_search_places(const char *name);
+
+/* Loads a model, printing "asr: PATH: problem" on failure; NULL path: NULL
+ * (default_model_path() has already said why). */
 /* Loads a model, printing "asr: PATH: problem" on failure. */
 asr_model *load_model_or_complain(const char *path);
 
@@ -45,7 +57,8 @@ asr_model *load_model_or_complain(const char *path);
 #define ASR_LM_BEAM_TEXT "64"
 #define LM_OPTIONS_HELP                                                                            \
     "  --lm FILE      word n-gram LM for the beam search: binary (asr lm-build) or ARPA\n"         \
-    "                 (default: $ASR_LM, else pretrained/" ASR_DEFAULT_LM " if present)\n"         \
+    "                 (default: $ASR_LM, else " ASR_DEFAULT_LM " in a data directory:\n"           \
+    "                 $ASR_DATA_DIR, share/asr, pretrained/; see man asr)\n"                       \
     "  --no-lm        no LM (then --beam 1 is greedy decoding)\n"                                  \
     "  --alpha X      LM weight (default 0.8)\n"                                                   \
     "  --beta X       bonus per word with an LM, in log units (default 0)\n"                       \
@@ -54,7 +67,7 @@ asr_model *load_model_or_complain(const char *path);
     "  --hotword W[:B] favour word W by B (log units, default 5; negative: avoid it);\n"           \
     "                 may be repeated\n"                                                           \
     "  --dict FILE    pronunciation dictionary for phone models (default: $ASR_DICT,\n"            \
-    "                 else pretrained/" ASR_DEFAULT_DICT " if present)\n"                          \
+    "                 else " ASR_DEFAULT_DICT " in a data directory)\n"                            \
     "  --pronunciations FILE  extra or replacement pronunciations for phone models,\n"             \
     "                 'WORD PH PH ...' per line as in CMUdict\n"
 

@@ -145,7 +145,9 @@ static int load_dict(lm_options *o, const asr_model *model) {
     if (!path) {
         fprintf(stderr,
                 "asr: the model's outputs are phones and no pronunciation dictionary was "
-                "found: pass --dict FILE (e.g. pretrained/" ASR_DEFAULT_DICT ") or set ASR_DICT\n");
+                "found (%s%s): pass --dict FILE or set ASR_DICT\n",
+                getenv("ASR_DICT") ? "ASR_DICT is empty" : "looked in ",
+                getenv("ASR_DICT") ? "" : data_search_places(ASR_DEFAULT_DICT));
         return 0;
     }
     o->dict = asr_dict_load(path, o->pron_path);
@@ -160,6 +162,12 @@ int lm_options_apply(lm_options *o, const asr_model *model, asr_stream_params *p
     const char *path = o->no_lm     ? NULL
                        : o->lm_path ? o->lm_path
                                     : default_data_path("ASR_LM", ASR_DEFAULT_LM, lm_buf);
+    if (!path && !o->no_lm && !getenv("ASR_LM"))
+        /* Not an error (the search still works), but much less accurate. */
+        fprintf(stderr,
+                "asr: note: no word LM found (looked in %s): decoding without one; pass --lm "
+                "FILE or set ASR_LM, --no-lm to say so\n",
+                data_search_places(ASR_DEFAULT_LM));
     if (path) {
         o->lm = asr_lm_load(path);
         if (!o->lm) {

@@ -38,7 +38,7 @@ int main(int argc, char **argv) {
         return EXIT_OK;
     }
     if (!strcmp(cmd, "--version")) {
-        puts("asr 0.1.0");
+        printf("asr %s\n", asr_version());
         return EXIT_OK;
     }
     if (!strcmp(cmd, "transcribe")) return cmd_transcribe(argc - 1, argv + 1);

@@ -43,21 +43,54 @@ static int readable(const char *path) {
     return access(path, R_OK) == 0;
 }
 
-/* name in pretrained/ beside the executable (build/ or bin/) or in the
- * installed share/asr/, written into path; NULL if not found. */
-static const char *beside_executable(const char *name, char *path) {
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) return NULL;
-    exe[n] = '\0';
+/* The directories searched for models and data, in order: $ASR_DATA_DIR,
+ * then share/asr of the installation (bin/../share/asr), then the source
+ * tree's pretrained/ (build/../pretrained) and pretrained/ beside the
+ * executable. Returns how many were written into dirs. */
+enum { MAX_DATA_DIRS = 4 };
+static int data_dirs(char dirs[MAX_DATA_DIRS][PATH_MAX]) {
+    int n = 0;
+    const char *env = getenv("ASR_DATA_DIR");
+    if (env && *env) snprintf(dirs[n++], PATH_MAX, "%s", env);
+    char exe[PATH_MAX], parent[PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len <= 0) return n;
+    exe[len] = '\0';
     char *slash = strrchr(exe, '/');
     if (slash) *slash = '\0';
-    static const char *const dirs[] = {"../pretrained", "../share/asr", "pretrained"};
-    for (size_t d = 0; d < sizeof dirs / sizeof *dirs; d++) {
-        snprintf(path, ASR_PATH_MAX, "%s/%s/%s", exe, dirs[d], name);
-        if (readable(path)) return path;
+    /* Named as real paths (/usr/share/asr, not /usr/bin/../share/asr). */
+    char up[PATH_MAX + 4];
+    snprintf(up, sizeof up, "%s/..", exe);
+    if (!realpath(up, parent)) return n;
+    static const char *const under_parent[] = {"share/asr", "pretrained"};
+    for (size_t d = 0; d < 2; d++)
+        if (snprintf(dirs[n], PATH_MAX, "%s/%s", parent, under_parent[d]) < PATH_MAX) n++;
+    if (snprintf(dirs[n], PATH_MAX, "%s/pretrained", exe) < PATH_MAX) n++;
+    return n;
+}
+
+/* name in the first data directory that has it, written into path. */
+static const char *find_in_data_dirs(const char *name, char *path) {
+    char dirs[MAX_DATA_DIRS][PATH_MAX];
+    int n = data_dirs(dirs);
+    for (int d = 0; d < n; d++) {
+        int len = snprintf(path, ASR_PATH_MAX, "%s/%s", dirs[d], name);
+        if (len < ASR_PATH_MAX && readable(path)) return path;
     }
     return NULL;
+}
+
+const char *data_search_places(const char *name) {
+    static char text[MAX_DATA_DIRS * (PATH_MAX + 4) + 64];
+    char dirs[MAX_DATA_DIRS][PATH_MAX];
+    int n = data_dirs(dirs);
+    size_t at = 0;
+    if (!getenv("ASR_DATA_DIR") || !*getenv("ASR_DATA_DIR"))
+        at += (size_t)snprintf(text, sizeof text, "$ASR_DATA_DIR (not set), ");
+    for (int d = 0; d < n && at < sizeof text; d++)
+        at += (size_t)snprintf(text + at, sizeof text - at, "%s%s/", d ? ", " : "", dirs[d]);
+    if (at < sizeof text) snprintf(text + at, sizeof text - at, " for %s", name);
+    return text;
 }
 
 const char *default_model_path(const char *const *names) {
@@ -65,21 +98,23 @@ const char *default_model_path(const char *const *names) {
     if (env && *env) return env;
     static char path[ASR_PATH_MAX];
     for (size_t k = 0; names[k]; k++)
-        if (beside_executable(names[k], path)) return path;
+        if (find_in_data_dirs(names[k], path)) return path;
+    char wanted[256] = "";
+    for (size_t k = 0, at = 0; names[k] && at < sizeof wanted; k++)
+        at += (size_t)snprintf(wanted + at, sizeof wanted - at, "%s%s", k ? " or " : "", names[k]);
+    fprintf(stderr, "asr: no model found: looked in %s; pass --model FILE or set ASR_MODEL\n",
+            data_search_places(wanted));
     return NULL;
 }
 
 const char *default_data_path(const char *env_name, const char *name, char *buf) {
     const char *env = getenv(env_name);
     if (env) return *env ? env : NULL; /* ASR_LM= (empty) means none */
-    return beside_executable(name, buf);
+    return find_in_data_dirs(name, buf);
 }
 
 asr_model *load_model_or_complain(const char *path) {
-    if (!path) {
-        fprintf(stderr, "asr: no model found: pass --model FILE or set ASR_MODEL\n");
-        return NULL;
-    }
+    if (!path) return NULL; /* default_model_path() said where it looked */
     asr_model *m = asr_model_load(path);
     if (!m) fprintf(stderr, "asr: %s\n", asr_last_error());
     return m;

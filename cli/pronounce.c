@@ -1,5 +1,6 @@
 /* asr pronounce: the pronunciations phone models use for words. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -59,8 +60,11 @@ int cmd_pronounce(int argc, char **argv) {
     char dict_buf[ASR_PATH_MAX];
     if (!dict_path) dict_path = default_data_path("ASR_DICT", ASR_DEFAULT_DICT, dict_buf);
     if (!dict_path) {
-        fprintf(stderr, "asr pronounce: no pronunciation dictionary found: pass --dict FILE or "
-                        "set ASR_DICT\n");
+        fprintf(stderr,
+                "asr pronounce: no pronunciation dictionary found (%s%s): pass --dict FILE or "
+                "set ASR_DICT\n",
+                getenv("ASR_DICT") ? "ASR_DICT is empty" : "looked in ",
+                getenv("ASR_DICT") ? "" : data_search_places(ASR_DEFAULT_DICT));
         return EXIT_USAGE;
     }
     asr_dict *dict = asr_dict_load(dict_path, user_path);

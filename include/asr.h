@@ -1,29 +1,65 @@
 /*
  * asr.h - streaming speech recognition: the one public header.
  *
- * Complete example: transcribe 16-bit PCM that arrives in pieces.
+ * Complete example: transcribe a file fed in pieces, as audio arriving from
+ * a device or a network would be, with the word LM the way `asr transcribe`
+ * uses it (tests/test_install.sh builds it against the installed library:
+ * cc example.c $(pkg-config --cflags --libs asr)).
  *
+ * BEGIN EXAMPLE
  *     #include <asr.h>
+ *     #include <stdio.h>
  *
- *     asr_model *model = asr_model_load("pretrained/en-lstm.gguf");
- *     if (!model) { fprintf(stderr, "%s\n", asr_last_error()); return 1; }
- *     asr_stream_params params = asr_stream_default_params();
- *     params.beam_size = 8;
- *     // A phone model (asr_model_get_info(model).unit is "phones") also needs
- *     // params.dict = asr_dict_load("pretrained/en-cmudict.dict", NULL);
- *     asr_stream *stream = asr_stream_new(model, &params);
- *     while ((n = read_audio(buf, 1600)) > 0) {           // any chunk size
- *         if (asr_stream_accept_waveform(stream, 44100, buf, n) != ASR_OK) break;
- *         asr_partial p = asr_stream_partial(stream);     // stable + unstable
- *         printf("\r%s%s", p.stable, p.unstable);
+ *     static int fail(void) {
+ *         fprintf(stderr, "asr: %s\n", asr_last_error());
+ *         return 1;
  *     }
- *     asr_stream_finish(stream);                          // flush the last word
- *     const asr_result *r = asr_stream_result(stream);
- *     for (size_t i = 0; i < r->n_words; i++)
- *         printf("%s %.2f-%.2f (%.2f)\n", r->words[i].word, r->words[i].start,
- *                r->words[i].end, r->words[i].confidence);
- *     asr_stream_free(stream);
- *     asr_model_free(model);
+ *
+ *     // Usage: example MODEL LM AUDIO, e.g. with the installed data:
+ *     // example /usr/share/asr/en-bilstm.gguf /usr/share/asr/en-3gram.lmbin talk.wav
+ *     int main(int argc, char **argv) {
+ *         if (argc != 4) return fprintf(stderr, "usage: example MODEL LM AUDIO\n"), 2;
+ *         asr_model *model = asr_model_load(argv[1]);
+ *         if (!model) return fail();
+ *         asr_lm *lm = asr_lm_load(argv[2]);
+ *         if (!lm) return fail();
+ *         asr_audio audio;                       // float samples in [-1, 1], any rate
+ *         if (asr_audio_read_file(argv[3], &audio) != ASR_OK) return fail();
+ *
+ *         // Start from the defaults (see "Structs that grow" below), then set
+ *         // what the CLI sets with an LM: the LM and a beam wide enough for it.
+ *         asr_stream_params params = asr_stream_default_params();
+ *         params.lm = lm;
+ *         params.beam_size = 64;
+ *         // A phone model (asr_model_get_info(model).unit is "phones") also needs
+ *         // params.dict = asr_dict_load(".../en-cmudict.dict", NULL);
+ *         asr_stream *stream = asr_stream_new(model, &params);
+ *         if (!stream) return fail();
+ *
+ *         size_t piece = (size_t)audio.sample_rate / 10; // any chunk size works
+ *         for (size_t at = 0; at < audio.n; at += piece) {
+ *             size_t n = audio.n - at < piece ? audio.n - at : piece;
+ *             if (asr_stream_accept_waveform(stream, audio.sample_rate, audio.samples + at,
+ *                                            n) != ASR_OK)
+ *                 return fail();
+ *             asr_partial p = asr_stream_partial(stream); // stable + unstable
+ *             fprintf(stderr, "\r%s%s", p.stable, p.unstable);
+ *         }
+ *         if (asr_stream_finish(stream) != ASR_OK) return fail(); // the last word
+ *         const asr_result *r = asr_stream_result(stream);
+ *         fprintf(stderr, "\n");
+ *         printf("%s\n", r->text);
+ *         for (size_t i = 0; i < r->n_words; i++)
+ *             printf("%s %.2f-%.2f (%.2f)\n", r->words[i].word, r->words[i].start,
+ *                    r->words[i].end, r->words[i].confidence);
+ *
+ *         asr_stream_free(stream);
+ *         asr_audio_free(&audio);
+ *         asr_lm_free(lm);
+ *         asr_model_free(model);
+ *         return 0;
+ *     }
+ * END EXAMPLE
  *
  * Errors. Functions return an asr_status (or NULL); the reason is then in
  * asr_last_error(), a message kept per thread. The library never prints,
@@ -36,6 +72,21 @@
  * Ownership. Every _new/_load has a matching _free, which accepts NULL.
  * Pointers returned by asr_stream_partial() and asr_stream_result() belong to
  * the stream and stay valid until the next call that takes the same stream.
+ *
+ * Versions. libasr.so.MAJOR is the ABI: within one major version functions
+ * and structs only stay or are added. asr_version() says which library was
+ * loaded; ASR_VERSION_* which header a program was compiled with.
+ *
+ * Structs that grow. asr_stream_params and asr_feature_config may gain
+ * fields, always at the end and with defaults that keep the old behaviour.
+ * Always start from asr_stream_default_params() / asr_feature_default_config()
+ * and set the fields you need by name (never a brace list, never memset),
+ * so that a program stays correct when it is recompiled against a newer
+ * header. A struct changing size is an ABI change: it happens only with a
+ * new major version (a new soname), so an old binary never meets a library
+ * that reads a larger struct than it passed. Structs the library hands out
+ * (asr_model_info, asr_result, asr_word, asr_partial, asr_audio) are read
+ * only, through their fields.
  */
 #ifndef ASR_H
 #define ASR_H
@@ -44,6 +95,25 @@
 
 #ifdef __cplusplus
 extern "C" {
+#endif
+
+#define ASR_VERSION_MAJOR 0
+#define ASR_VERSION_MINOR 1
+#define ASR_VERSION_PATCH 0
+#define ASR_STRINGIFY_(x) #x
+#define ASR_STRINGIFY(x) ASR_STRINGIFY_(x)
+#define ASR_VERSION_STRING                                                                         \
+    ASR_STRINGIFY(ASR_VERSION_MAJOR)                                                               \
+    "." ASR_STRINGIFY(ASR_VERSION_MINOR) "." ASR_STRINGIFY(ASR_VERSION_PATCH)
+
+/* The library is built with hidden visibility: only what this header
+ * declares with ASR_API is exported from libasr.so. */
+#ifndef ASR_API
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define ASR_API __attribute__((visibility("default")))
+#else
+#define ASR_API
+#endif
 #endif
 
 typedef enum {
@@ -57,18 +127,21 @@ typedef enum {
     ASR_ERR_AUDIO        /* bad samples (NaN or Inf) */
 } asr_status;
 
+/* The version of the loaded library, "MAJOR.MINOR.PATCH". */
+ASR_API const char *asr_version(void);
+
 /* The last error message of the calling thread ("" if none). */
-const char *asr_last_error(void);
+ASR_API const char *asr_last_error(void);
 /* A short constant name for a status code ("format error" ...). */
-const char *asr_status_str(asr_status status);
+ASR_API const char *asr_status_str(asr_status status);
 
 /* ---- Model --------------------------------------------------------------- */
 
 typedef struct asr_model asr_model;
 
 /* Loads (memory-maps) a model file. Returns NULL on error. */
-asr_model *asr_model_load(const char *path);
-void asr_model_free(asr_model *model);
+ASR_API asr_model *asr_model_load(const char *path);
+ASR_API void asr_model_free(asr_model *model);
 
 typedef struct {
     const char *name;   /* from the file, e.g. "en-lstm-2x320" */
@@ -83,7 +156,7 @@ typedef struct {
     int vocab_size;     /* output symbols, blank first */
 } asr_model_info;
 
-asr_model_info asr_model_get_info(const asr_model *model);
+ASR_API asr_model_info asr_model_get_info(const asr_model *model);
 
 /* ---- Language model ------------------------------------------------------ */
 
@@ -95,8 +168,8 @@ typedef struct asr_lm asr_lm;
  * model it is immutable and may be shared by any number of threads and
  * streams; it must outlive them. Returns NULL on error (a malformed ARPA
  * file's message names the line). See docs/LM.md. */
-asr_lm *asr_lm_load(const char *path);
-void asr_lm_free(asr_lm *lm);
+ASR_API asr_lm *asr_lm_load(const char *path);
+ASR_API void asr_lm_free(asr_lm *lm);
 
 /* A word to favour (boost > 0) or to avoid (boost < 0): boost is added to
  * the log-score of a hypothesis for each time it contains the word. */
@@ -117,8 +190,8 @@ typedef struct asr_dict asr_dict;
  * pronunciations of that word. Needed by phone models (asr_model_info.unit
  * "phones"). Immutable, shareable like a model; must outlive the streams
  * that use it. Returns NULL on error (a bad user line is named by number). */
-asr_dict *asr_dict_load(const char *path, const char *user_path);
-void asr_dict_free(asr_dict *dict);
+ASR_API asr_dict *asr_dict_load(const char *path, const char *user_path);
+ASR_API void asr_dict_free(asr_dict *dict);
 
 typedef enum { ASR_PRON_DICT, ASR_PRON_USER, ASR_PRON_G2P } asr_pron_source;
 
@@ -127,8 +200,8 @@ typedef enum { ASR_PRON_DICT, ASR_PRON_USER, ASR_PRON_G2P } asr_pron_source;
  * file's or the dictionary's variants, else the G2P model's one guess.
  * *source (may be NULL) says which. ASR_ERR_ARG when the word cannot be
  * pronounced (characters the G2P model does not know) or out is too small. */
-asr_status asr_dict_pronounce(const asr_dict *dict, const char *word, char *out, size_t size,
-                              asr_pron_source *source);
+ASR_API asr_status asr_dict_pronounce(const asr_dict *dict, const char *word, char *out,
+                                      size_t size, asr_pron_source *source);
 
 /* ---- Stream -------------------------------------------------------------- */
 
@@ -160,33 +233,33 @@ typedef struct {
     const asr_dict *dict;
 } asr_stream_params;
 
-asr_stream_params asr_stream_default_params(void);
+ASR_API asr_stream_params asr_stream_default_params(void);
 
 /* Creates a stream over a model, which must outlive the stream. params may
  * be NULL for the defaults. Returns NULL on error. */
-asr_stream *asr_stream_new(const asr_model *model, const asr_stream_params *params);
-void asr_stream_free(asr_stream *stream);
+ASR_API asr_stream *asr_stream_new(const asr_model *model, const asr_stream_params *params);
+ASR_API void asr_stream_free(asr_stream *stream);
 
 /* Feeds n mono samples in [-1, 1] at any rate from 1000 to 384000 Hz; the
  * rate must stay the same within one utterance. The result does not depend
  * on how the audio is cut into calls. NaN or Inf samples are rejected with
  * ASR_ERR_AUDIO and nothing of that call is used. */
-asr_status asr_stream_accept_waveform(asr_stream *stream, int sample_rate, const float *samples,
-                                      size_t n);
+ASR_API asr_status asr_stream_accept_waveform(asr_stream *stream, int sample_rate,
+                                              const float *samples, size_t n);
 
 /* Ends the utterance: flushes the resampler, the feature pipeline and the
  * decoder. Bidirectional models do all their work here. */
-asr_status asr_stream_finish(asr_stream *stream);
+ASR_API asr_status asr_stream_finish(asr_stream *stream);
 
 /* Clears all state so the stream can take a new utterance. */
-void asr_stream_reset(asr_stream *stream);
+ASR_API void asr_stream_reset(asr_stream *stream);
 
 typedef struct {
     const char *stable;   /* never rewritten by later audio */
     const char *unstable; /* may still change; appended after stable */
 } asr_partial;
 
-asr_partial asr_stream_partial(asr_stream *stream);
+ASR_API asr_partial asr_stream_partial(asr_stream *stream);
 
 typedef struct {
     const char *word;
@@ -202,7 +275,7 @@ typedef struct {
 } asr_result;
 
 /* The best transcript so far (final after asr_stream_finish). */
-const asr_result *asr_stream_result(asr_stream *stream);
+ASR_API const asr_result *asr_stream_result(asr_stream *stream);
 
 /* Endpointing, for live audio: 1 when the current utterance has ended, so
  * that the caller finalises it (asr_stream_finish, asr_stream_result) and
@@ -214,13 +287,47 @@ const asr_result *asr_stream_result(asr_stream *stream);
  * are no empty finals. Checked after each asr_stream_accept_waveform; its
  * resolution is one model step. 0 after finish, and for bidirectional
  * models until finish (they recognise nothing before it). */
-int asr_stream_is_endpoint(asr_stream *stream);
+ASR_API int asr_stream_is_endpoint(asr_stream *stream);
 
 /* Acoustic model output so far: frames x vocab_size log-probabilities,
  * row-major, owned by the stream. Kept only when keep is set before audio
  * is fed (for parity tests and alignment); otherwise *n_frames is 0. */
-void asr_stream_keep_logprobs(asr_stream *stream, int keep);
-const float *asr_stream_logprobs(const asr_stream *stream, size_t *n_frames);
+ASR_API void asr_stream_keep_logprobs(asr_stream *stream, int keep);
+ASR_API const float *asr_stream_logprobs(const asr_stream *stream, size_t *n_frames);
+
+/* ---- Audio (the stream resamples by itself) ------------------------------ */
+
+/* Mono float samples in [-1, 1]. */
+typedef struct {
+    float *samples; /* malloc'ed, owned by the caller: asr_audio_free() */
+    size_t n;
+    int sample_rate;
+} asr_audio;
+
+/* Reads anything libsndfile reads (WAV, FLAC, Ogg ...), mixing channels to
+ * mono (their mean); integer formats are scaled to [-1, 1). On failure *out
+ * is empty and the message in asr_last_error() starts with "path: ".
+ * ASR_ERR_IO: missing or unreadable file. ASR_ERR_FORMAT: not audio, corrupt
+ * (a zero rate or channel count included), truncated (fewer frames than the
+ * header promises) or no audio at all. ASR_ERR_UNSUPPORTED: a rate outside
+ * 1000..384000 Hz, more than 64 channels, longer than 4 hours or an encoding
+ * libsndfile cannot decode. ASR_ERR_AUDIO: a NaN or Inf sample. */
+ASR_API asr_status asr_audio_read_file(const char *path, asr_audio *out);
+
+/* Frees the samples and empties *audio; accepts NULL and empty audio. */
+ASR_API void asr_audio_free(asr_audio *audio);
+
+/* The streaming sample-rate converter (libsamplerate) the stream uses; the
+ * output does not depend on how the input is cut into calls. */
+typedef struct asr_resampler asr_resampler;
+
+ASR_API asr_resampler *asr_resampler_new(int in_rate, int out_rate);
+ASR_API void asr_resampler_free(asr_resampler *r);
+/* Converts n input samples; end = 1 flushes the filter tail. *out points to
+ * an internal buffer valid until the next call. */
+ASR_API asr_status asr_resampler_process(asr_resampler *r, const float *in, size_t n, int end,
+                                         const float **out, size_t *n_out);
+ASR_API void asr_resampler_reset(asr_resampler *r);
 
 /* ---- Feature extraction (used by the training tools through ctypes) ------ */
 
@@ -241,21 +348,22 @@ typedef struct {
     const float *cmvn_mean;  /* num_ceps values, copied; NULL disables CMVN */
 } asr_feature_config;
 
-asr_feature_config asr_feature_default_config(void);
+ASR_API asr_feature_config asr_feature_default_config(void);
 
 typedef struct asr_feature_extractor asr_feature_extractor;
 
-asr_feature_extractor *asr_feature_extractor_new(const asr_feature_config *config);
-void asr_feature_extractor_free(asr_feature_extractor *fe);
+ASR_API asr_feature_extractor *asr_feature_extractor_new(const asr_feature_config *config);
+ASR_API void asr_feature_extractor_free(asr_feature_extractor *fe);
 /* Values per output step: num_ceps * (1 + delta_order) * stack. */
-int asr_feature_extractor_dim(const asr_feature_extractor *fe);
+ASR_API int asr_feature_extractor_dim(const asr_feature_extractor *fe);
 /* Samples at config.sample_rate, in [-1, 1]. */
-asr_status asr_feature_extractor_accept(asr_feature_extractor *fe, const float *samples, size_t n);
+ASR_API asr_status asr_feature_extractor_accept(asr_feature_extractor *fe, const float *samples,
+                                                size_t n);
 /* No more audio: releases the frames held back for deltas. */
-asr_status asr_feature_extractor_finish(asr_feature_extractor *fe);
+ASR_API asr_status asr_feature_extractor_finish(asr_feature_extractor *fe);
 /* Copies up to max_steps ready steps into out (max_steps x dim); returns
  * how many were copied. Steps are handed out once. */
-size_t asr_feature_extractor_read(asr_feature_extractor *fe, float *out, size_t max_steps);
+ASR_API size_t asr_feature_extractor_read(asr_feature_extractor *fe, float *out, size_t max_steps);
 
 #ifdef __cplusplus
 }

@@ -9,6 +9,12 @@ packages=(
   libcmocka-dev sox libsox-fmt-all alsa-utils libasound2-plugins
   libasound2-dev libjack-jackd2-dev bsdutils
   python3-torch python3-torchaudio python3-numpy
+  # Installing and packaging (tests/test_install.sh, test_deb.sh, the Python package):
+  # the man page, `man asr`, dpkg-shlibdeps for the .deb's Depends, pytest.
+  help2man man-db dpkg-dev python3-pytest
+  # Static linking through pkg-config: Debian's sndfile.pc and openblas.pc name
+  # -lmp3lame and -lgfortran, which libsndfile1-dev and libopenblas-dev do not pull in.
+  libmp3lame-dev libgfortran-12-dev
 )
 # Training data and benchmarks want more; `setup.sh --all` adds them.
 if [[ "${1:-}" == "--all" ]]; then
