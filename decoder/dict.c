@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "file_open.h"
 #include "gguf.h"
 #include "model.h"
 
@@ -241,13 +242,9 @@ static int clean_text(const unsigned char *s, size_t n) {
 }
 
 static FILE *open_regular(const char *path) {
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) return asr_error_null(ASR_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return asr_error_null(ASR_ERR_IO, "%s: not a regular file", path);
-    }
+    int fd = asr_open_regular(path, &st);
+    if (fd < 0) return NULL;
     FILE *f = fdopen(fd, "r");
     if (!f) {
         close(fd);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "file_open.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the GGUF reader assumes a little-endian host"
@@ -415,18 +416,9 @@ static int parse(asr_gguf *g) {
 
 asr_gguf *asr_gguf_open(const char *path) {
     if (!path) return asr_error_null(ASR_ERR_ARG, "model path is NULL");
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return asr_error_null(ASR_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int err = errno;
-        close(fd);
-        return asr_error_null(ASR_ERR_IO, "%s: cannot stat: %s", path, strerror(err));
-    }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        return asr_error_null(ASR_ERR_IO, "%s: not a regular file", path);
-    }
+    int fd = asr_open_regular(path, &st);
+    if (fd < 0) return NULL;
     if (st.st_size == 0) {
         close(fd);
         return asr_error_null(ASR_ERR_FORMAT, "%s: empty file", path);
