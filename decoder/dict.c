@@ -363,7 +363,7 @@ static asr_status read_user(asr_dict *d, const char *path) {
     if (st == ASR_OK && ferror(f)) st = asr_error(ASR_ERR_IO, "%s: read error", path);
     fclose(f);
     if (st == ASR_OK) {
-        qsort(lines, n, sizeof *lines, by_word);
+        if (n) qsort(lines, n, sizeof *lines, by_word); /* lines is NULL for an empty file */
         size_t words = 0;
         for (size_t i = 0; i < n && st == ASR_OK; i++) {
             if (i == 0 || strcmp(lines[i].word, lines[i - 1].word) != 0) words++;
