@@ -86,6 +86,7 @@ typedef struct {
     const asr_model *model;
     const char *model_path;
     asr_stream_params params;
+    const char *pron_path; /* --pronunciations, reported with the decoding set-up */
     int chunk_ms, max_threads, json, progress;
     char **files;
     int n_files;
@@ -472,6 +473,13 @@ static void report_json(const bench_options *o, bench_results *r, const throughp
            o->params.lm_alpha, o->params.lm_beta, r->files_done, r->files_failed, r->audio_seconds,
            r->load_ms, r->lm_load_ms, r->cpu_seconds,
            r->audio_seconds > 0 ? r->cpu_seconds / r->audio_seconds : 0.0);
+    /* The rest of the decoding set-up, so that every option shows. */
+    printf(",\"word_list\":%zu,\"hotwords\":%zu,\"pronunciations\":", o->params.n_words,
+           o->params.n_hotwords);
+    if (o->pron_path)
+        json_string(stdout, o->pron_path);
+    else
+        fputs("null", stdout);
     json_summary("chunk_time_ms", &r->chunk_ms);
     json_summary("chunk_cpu_ms", &r->chunk_cpu_ms);
     json_summary("first_partial_latency_ms", &r->first_partial_ms);
@@ -612,6 +620,7 @@ int cmd_bench(int argc, char **argv) {
     o.model = model;
     t0 = now(CLOCK_MONOTONIC);
     if (!lm_options_apply(&lmo, model, &o.params)) goto done;
+    o.pron_path = lmo.pron_path;
     r.lm_load_ms = 1000.0 * (now(CLOCK_MONOTONIC) - t0);
 
     ok = calloc((size_t)o.n_files, sizeof *ok);
