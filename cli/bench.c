@@ -18,6 +18,7 @@
 #include "audio.h"
 #include "bench_stats.h"
 #include "cli.h"
+#include "text_file.h"
 
 static const char usage[] =
     "Usage: asr bench [OPTIONS] FILE...\n"
@@ -85,6 +86,7 @@ typedef struct {
     const asr_model *model;
     const char *model_path;
     asr_stream_params params;
+    const char *pron_path; /* --pronunciations, reported with the decoding set-up */
     int chunk_ms, max_threads, json, progress;
     char **files;
     int n_files;
@@ -103,23 +105,17 @@ typedef struct {
 
 /* Appends the audio paths of a manifest (relative to its folder) to *files. */
 static int read_manifest(const char *manifest, char ***files, int *n) {
-    FILE *f = fopen(manifest, "r");
-    if (!f) {
-        fprintf(stderr, "asr bench: %s: cannot open\n", manifest);
-        return 0;
-    }
-    char *copy = strdup(manifest), *line = NULL;
+    text_file t;
+    if (!text_file_open(&t, manifest, "asr bench")) return 0;
+    char *copy = strdup(manifest), *line;
     const char *dir = copy ? dirname(copy) : ".";
-    size_t cap = 0;
-    int lineno = 0, ok = 1;
-    while (ok && getline(&line, &cap, f) > 0) {
-        lineno++;
-        line[strcspn(line, "\r\n")] = '\0';
+    int ok = 1, got;
+    while (ok && (got = text_file_next(&t, &line)) > 0) {
         if (!*line) continue;
         char *audio = strchr(line, '\t'), *text = audio ? strchr(audio + 1, '\t') : NULL;
         if (!text) {
-            fprintf(stderr, "asr bench: %s:%d: expected ID<TAB>AUDIO<TAB>TRANSCRIPT\n", manifest,
-                    lineno);
+            fprintf(stderr, "asr bench: %s:%lu: expected ID<TAB>AUDIO<TAB>TRANSCRIPT\n", manifest,
+                    t.line);
             ok = 0;
             break;
         }
@@ -127,6 +123,7 @@ static int read_manifest(const char *manifest, char ***files, int *n) {
         audio++;
         char *path = malloc(strlen(dir) + strlen(audio) + 2);
         char **grown = realloc(*files, (size_t)(*n + 1) * sizeof **files);
+        if (grown) *files = grown;
         if (!path || !grown) {
             free(path);
             fprintf(stderr, "asr bench: out of memory\n");
@@ -137,15 +134,15 @@ static int read_manifest(const char *manifest, char ***files, int *n) {
             strcpy(path, audio);
         else
             sprintf(path, "%s/%s", dir, audio);
-        *files = grown;
         (*files)[(*n)++] = path;
     }
+    if (got < 0) ok = 0; /* the reason is printed */
     if (ok && *n == 0) {
         fprintf(stderr, "asr bench: %s: no utterances\n", manifest);
         ok = 0;
     }
-    free(line), free(copy);
-    fclose(f);
+    free(copy);
+    text_file_close(&t);
     return ok;
 }
 
@@ -476,6 +473,13 @@ static void report_json(const bench_options *o, bench_results *r, const throughp
            o->params.lm_alpha, o->params.lm_beta, r->files_done, r->files_failed, r->audio_seconds,
            r->load_ms, r->lm_load_ms, r->cpu_seconds,
            r->audio_seconds > 0 ? r->cpu_seconds / r->audio_seconds : 0.0);
+    /* The rest of the decoding set-up, so that every option shows. */
+    printf(",\"word_list\":%zu,\"hotwords\":%zu,\"pronunciations\":", o->params.n_words,
+           o->params.n_hotwords);
+    if (o->pron_path)
+        json_string(stdout, o->pron_path);
+    else
+        fputs("null", stdout);
     json_summary("chunk_time_ms", &r->chunk_ms);
     json_summary("chunk_cpu_ms", &r->chunk_cpu_ms);
     json_summary("first_partial_latency_ms", &r->first_partial_ms);
@@ -616,6 +620,7 @@ int cmd_bench(int argc, char **argv) {
     o.model = model;
     t0 = now(CLOCK_MONOTONIC);
     if (!lm_options_apply(&lmo, model, &o.params)) goto done;
+    o.pron_path = lmo.pron_path;
     r.lm_load_ms = 1000.0 * (now(CLOCK_MONOTONIC) - t0);
 
     ok = calloc((size_t)o.n_files, sizeof *ok);

@@ -93,7 +93,7 @@ void lm_options_free(lm_options *o);
 int cmd_lm_build(int argc, char **argv);
 int cmd_lm_ppl(int argc, char **argv);
 
-/* Writes s as a JSON string literal. */
+/* Writes s as a JSON string literal; bytes that are not UTF-8 become U+FFFD. */
 void json_string(FILE *out, const char *s);
 /* {"file":...,"text":...,"duration":...,"words":[...]} without a newline. */
 void json_result(FILE *out, const char *file, const asr_result *r);

@@ -8,6 +8,7 @@
 
 #include "batch.h"
 #include "cli.h"
+#include "text_file.h"
 #include "wer.h"
 
 static const char usage[] =
@@ -43,47 +44,61 @@ static void manifest_free(manifest *m) {
     free(m->ids), free(m->paths), free(m->refs);
 }
 
-static int manifest_read(const char *file, manifest *m) {
-    FILE *f = fopen(file, "r");
-    if (!f) {
-        fprintf(stderr, "asr eval: %s: cannot open\n", file);
-        return 0;
+/* Adds a row; 0 when out of memory. */
+static int manifest_add(manifest *m, int *cap_rows, const char *dir, const char *id,
+                        const char *audio, const char *text) {
+    if (m->n == *cap_rows) {
+        int cap = *cap_rows ? 2 * *cap_rows : 256;
+        char **ids = realloc(m->ids, (size_t)cap * sizeof(char *));
+        if (!ids) return 0;
+        m->ids = ids;
+        char **paths = realloc(m->paths, (size_t)cap * sizeof(char *));
+        if (!paths) return 0;
+        m->paths = paths;
+        char **refs = realloc(m->refs, (size_t)cap * sizeof(char *));
+        if (!refs) return 0;
+        m->refs = refs;
+        *cap_rows = cap;
     }
-    char *copy = strdup(file), *dir = dirname(copy), *line = NULL;
-    size_t cap = 0;
-    int lineno = 0, cap_rows = 0, ok = 1;
-    while (getline(&line, &cap, f) > 0) {
-        lineno++;
-        line[strcspn(line, "\r\n")] = '\0';
+    char *path = malloc(strlen(dir) + strlen(audio) + 2);
+    if (path && audio[0] == '/')
+        strcpy(path, audio);
+    else if (path)
+        sprintf(path, "%s/%s", dir, audio);
+    m->ids[m->n] = strdup(id), m->paths[m->n] = path, m->refs[m->n] = wer_normalise(text);
+    m->n++; /* freed by manifest_free, whole or not */
+    return m->ids[m->n - 1] && path && m->refs[m->n - 1];
+}
+
+static int manifest_read(const char *file, manifest *m) {
+    text_file t;
+    if (!text_file_open(&t, file, "asr eval")) return 0;
+    char *copy = strdup(file), *line;
+    const char *dir = copy ? dirname(copy) : ".";
+    int cap_rows = 0, ok = 1, got;
+    while ((got = text_file_next(&t, &line)) > 0) {
         if (!*line) continue;
         char *id = line, *audio = strchr(id, '\t'), *text = audio ? strchr(audio + 1, '\t') : NULL;
         if (!text) {
-            fprintf(stderr, "asr eval: %s:%d: expected ID<TAB>AUDIO<TAB>TRANSCRIPT\n", file,
-                    lineno);
+            fprintf(stderr, "asr eval: %s:%lu: expected ID<TAB>AUDIO<TAB>TRANSCRIPT\n", file,
+                    t.line);
             ok = 0;
             break;
         }
         *audio++ = '\0', *text++ = '\0';
-        if (m->n == cap_rows) {
-            cap_rows = cap_rows ? 2 * cap_rows : 256;
-            m->ids = realloc(m->ids, (size_t)cap_rows * sizeof(char *));
-            m->paths = realloc(m->paths, (size_t)cap_rows * sizeof(char *));
-            m->refs = realloc(m->refs, (size_t)cap_rows * sizeof(char *));
+        if (!manifest_add(m, &cap_rows, dir, id, audio, text)) {
+            fprintf(stderr, "asr eval: %s:%lu: out of memory\n", file, t.line);
+            ok = 0;
+            break;
         }
-        char *path = malloc(strlen(dir) + strlen(audio) + 2);
-        if (audio[0] == '/')
-            strcpy(path, audio);
-        else
-            sprintf(path, "%s/%s", dir, audio);
-        m->ids[m->n] = strdup(id), m->paths[m->n] = path, m->refs[m->n] = wer_normalise(text);
-        m->n++;
     }
+    if (got < 0) ok = 0; /* the reason is printed */
     if (ok && m->n == 0) {
         fprintf(stderr, "asr eval: %s: no utterances\n", file);
         ok = 0;
     }
-    free(line), free(copy);
-    fclose(f);
+    free(copy);
+    text_file_close(&t);
     return ok;
 }
 
@@ -113,14 +128,18 @@ static void score_item(const batch_item *item, int i, void *ctx) {
         fprintf(stderr, "asr: %s\n", item->error ? item->error : "out of memory");
         s->failed = 1;
     }
-    char *hyp = wer_normalise(item->text ? item->text : "");
-    const char *ref = s->m->refs[i];
+    char *normalised = wer_normalise(item->text ? item->text : "");
+    if (!normalised && item->text) {
+        fprintf(stderr, "asr eval: out of memory; scored as an empty hypothesis\n");
+        s->failed = 1;
+    }
+    const char *hyp = normalised ? normalised : "", *ref = s->m->refs[i];
     edit_counts w = wer_count_words(ref, hyp);
     add(&s->words, w);
     add(&s->chars, wer_count_chars(ref, hyp));
     s->audio_seconds += item->audio_seconds;
     if (s->details) printf("%s\t%zu/%zu\t%s\t%s\n", s->m->ids[i], errors(w), w.ref_len, ref, hyp);
-    free(hyp);
+    free(normalised);
     if (isatty(STDERR_FILENO) && !s->details)
         fprintf(stderr, "\r[%d/%d]", i + 1, s->m->n), fflush(stderr);
 }

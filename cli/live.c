@@ -49,8 +49,8 @@ static const char usage[] =
     "Recognition:\n"
     "  --model FILE   streaming acoustic model (default: $ASR_MODEL, else\n"
     "                 pretrained/en-lstm.gguf); bidirectional models are refused\n"
-    "  --beam N       CTC prefix beam width; 1 = greedy (default 8)\n" LM_OPTIONS_HELP
-    "  --endpoint-silence-ms MS\n"
+    "  --beam N       CTC prefix beam width; 1 = greedy (default 8, " ASR_LM_BEAM_TEXT
+    " with an LM)\n" LM_OPTIONS_HELP "  --endpoint-silence-ms MS\n"
     "                 end an utterance after this much silence following a word\n"
     "                 (default 800; 0 = no silence rule)\n"
     "  --max-utterance-ms MS\n"
@@ -380,10 +380,19 @@ static int parse_seconds(const char *option, const char *text, double *out) {
     return 1;
 }
 
-static int env_ms(const char *name) {
+/* The hooks of tests/test_live.sh (docs/LIVE.md) exist only in the test
+ * build of the command (asr-test-hooks), not in the asr that ships. */
+#ifdef ASR_TEST_HOOKS
+static int test_hook_ms(const char *name) {
     const char *v = getenv(name);
     return v ? atoi(v) : 0;
 }
+#else
+static int test_hook_ms(const char *name) {
+    (void)name;
+    return 0;
+}
+#endif
 
 typedef struct {
     const char *model_path, *device, *input;
@@ -423,6 +432,7 @@ static int parse_options(int argc, char **argv, live_options *o, lm_options *lmo
                 return EXIT_USAGE;
         } else if ((r = opt_value(argc, argv, &i, "beam", 0, &v)) != 0) {
             if (r < 0 || !opt_int("--beam", v, 1, 1024, &o->params.beam_size)) return EXIT_USAGE;
+            lmo->beam_set = 1; /* else the LM's default beam replaces it */
         } else if ((r = opt_value(argc, argv, &i, "endpoint-silence-ms", 0, &v)) != 0) {
             if (r < 0 ||
                 !opt_int("--endpoint-silence-ms", v, 0, 3600000, &o->params.endpoint_silence_ms))
@@ -500,7 +510,7 @@ static int open_source(source *src, const live_options *o) {
         .device = src->device,
         .sample_rate = src->rate,
         .max_frames = src->max_samples,
-        .lose_after_ms = env_ms("ASR_LIVE_TEST_LOSE_MS"),
+        .lose_after_ms = test_hook_ms("ASR_LIVE_TEST_LOSE_MS"),
     };
     src->capture = asr_capture_open(&cc, src->ring);
     if (!src->capture || asr_capture_start(src->capture) != ASR_OK) {
@@ -533,7 +543,7 @@ static run_outcome recognize(recognizer *r, source *src) {
     run_outcome out = {0, 0};
     size_t piece = (size_t)src->rate * PIECE_MS / 1000, have = 0;
     float *buf = malloc(piece * sizeof *buf);
-    int stall_ms = env_ms("ASR_LIVE_TEST_STALL_MS"), stop_sent = 0;
+    int stall_ms = test_hook_ms("ASR_LIVE_TEST_STALL_MS"), stop_sent = 0;
     if (!buf) {
         fprintf(stderr, "asr live: out of memory\n");
         out.failed = 1;
@@ -658,8 +668,10 @@ int cmd_live(int argc, char **argv) {
             .max_utterance_ms = o.params.endpoint_max_utterance_ms,
         };
         r.color = r.tty && !getenv("NO_COLOR");
+#ifdef ASR_TEST_HOOKS
         const char *record = getenv("ASR_LIVE_TEST_RECORD");
         if (record) r.record = fopen(record, "wb");
+#endif
         run_outcome out = recognize(&r, &src);
         if (src.has_thread) {
             stop_source(&src);

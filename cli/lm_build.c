@@ -2,6 +2,7 @@
  * share (--lm, --alpha, --beta, --words, --hotword). */
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 
 #include "cli.h"
 #include "lm.h"
+#include "text_file.h"
 #include "wer.h"
 
 /* ---- shared options -------------------------------------------------------- */
@@ -20,8 +22,14 @@ static int opt_float(const char *option, const char *text, float *out) {
     char *end;
     errno = 0;
     double v = strtod(text, &end);
-    if (errno || end == text || *end != '\0' || !isfinite(v)) {
+    if (end == text || *end != '\0' || isnan(v)) {
         fprintf(stderr, "asr: %s expects a number, not '%s'\n", option, text);
+        return 0;
+    }
+    /* Checked as a float, which it becomes: 1e39 would be infinite. */
+    if (errno == ERANGE || !isfinite(v) || fabs(v) > FLT_MAX) {
+        fprintf(stderr, "asr: %s %s is out of range (at most %g in size)\n", option, text,
+                (double)FLT_MAX);
         return 0;
     }
     *out = (float)v;
@@ -99,15 +107,12 @@ int lm_option(int argc, char **argv, int *i, lm_options *o) {
 }
 
 static int read_words(lm_options *o) {
-    FILE *f = fopen(o->words_path, "r");
-    if (!f) {
-        fprintf(stderr, "asr: %s: cannot open: %s\n", o->words_path, strerror(errno));
-        return 0;
-    }
-    char *line = NULL;
-    size_t cap = 0, n_cap = 0;
-    while (getline(&line, &cap, f) > 0) {
-        line[strcspn(line, "\r\n")] = '\0';
+    text_file t;
+    if (!text_file_open(&t, o->words_path, "asr")) return 0;
+    char *line;
+    size_t n_cap = 0;
+    int got, ok = 1;
+    while ((got = text_file_next(&t, &line)) > 0) {
         char *s = line + strspn(line, " \t");
         if (!*s || *s == '#') continue;
         if (o->n_words == n_cap) {
@@ -119,10 +124,9 @@ static int read_words(lm_options *o) {
         if (!(o->words[o->n_words] = strdup(s))) break;
         lower_ascii(o->words[o->n_words++]);
     }
-    int ok = !ferror(f) && feof(f);
-    free(line);
-    fclose(f);
-    if (!ok) fprintf(stderr, "asr: %s: cannot read the word list\n", o->words_path);
+    if (got > 0) fprintf(stderr, "asr: %s: out of memory for the word list\n", o->words_path);
+    ok = got == 0; /* else the reason is printed */
+    text_file_close(&t);
     if (ok && o->n_words == 0) {
         fprintf(stderr, "asr: %s: no words in the word list\n", o->words_path);
         ok = 0;
@@ -356,20 +360,23 @@ int cmd_lm_ppl(int argc, char **argv) {
            1e3 * ((double)clock() / CLOCKS_PER_SEC - c0));
     int rc = EXIT_OK;
     for (int k = 1; k < n_files; k++) {
-        FILE *f = fopen(files[k], "r");
-        if (!f) {
-            fprintf(stderr, "asr lm-ppl: %s: cannot open: %s\n", files[k], strerror(errno));
+        text_file t;
+        if (!text_file_open(&t, files[k], "asr lm-ppl")) {
             rc = EXIT_SOME_FAILED;
             continue;
         }
-        char *line = NULL;
-        size_t cap = 0, sentences = 0, words = 0, oov = 0;
+        char *line;
+        size_t sentences = 0, words = 0, oov = 0;
         double logprob = 0;
-        while (getline(&line, &cap, f) > 0) {
-            line[strcspn(line, "\r\n")] = '\0';
+        int got;
+        while ((got = text_file_next(&t, &line)) > 0) {
             char *tab = strrchr(line, '\t');
             char *text = wer_normalise(tab ? tab + 1 : line);
-            if (!text) break;
+            if (!text) {
+                fprintf(stderr, "asr lm-ppl: %s:%lu: out of memory\n", files[k], t.line);
+                got = -1;
+                break;
+            }
             if (!*text) {
                 free(text);
                 continue;
@@ -391,8 +398,11 @@ int cmd_lm_ppl(int argc, char **argv) {
             sentences++;
             free(text);
         }
-        free(line);
-        fclose(f);
+        text_file_close(&t);
+        if (got < 0) {
+            rc = EXIT_SOME_FAILED;
+            continue;
+        }
         double ppl = pow(10, -logprob / (double)(words + sentences));
         printf("%s: %zu sentences, %zu words, %zu OOV, log10 prob %.1f, ppl %.1f\n", files[k],
                sentences, words + (asr_lm_unk(lm) < 0 ? oov : 0), oov, logprob, ppl);

@@ -1,7 +1,9 @@
 /* asr: the command-line front end. Each subcommand lives in its own file. */
 #include <cblas.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -25,9 +27,28 @@ static const char usage[] =
     "Example:\n"
     "  asr transcribe samples/*.wav\n";
 
+/* Models, LMs and dictionaries are memory-mapped: one cut short while in
+ * use (copied over in place) makes the next read of it a SIGBUS. Said in
+ * words instead of "Bus error"; renaming a new file over the old one is
+ * safe (docs/ROBUSTNESS.md). */
+static void on_sigbus(int sig) {
+    static const char msg[] =
+        "\nasr: a model, LM or dictionary file in use was cut short or overwritten in place, "
+        "so it can no longer be read; replace such files by writing a new file and renaming "
+        "it over the old one (docs/ROBUSTNESS.md)\n";
+    (void)sig;
+    if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0) {
+        /* nothing more can be done */
+    }
+    _exit(EXIT_SOME_FAILED);
+}
+
 int main(int argc, char **argv) {
     /* One stream, one core: OpenBLAS's own threads only fight with ours. */
     openblas_set_num_threads(1);
+    struct sigaction bus = {.sa_handler = on_sigbus};
+    sigemptyset(&bus.sa_mask);
+    sigaction(SIGBUS, &bus, NULL);
     if (argc < 2) {
         fputs(usage, stderr);
         return EXIT_USAGE;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "file_open.h"
 #include "gguf.h"
 #include "model.h"
 
@@ -245,13 +246,9 @@ static int clean_text(const unsigned char *s, size_t n) {
 }
 
 static FILE *open_regular(const char *path) {
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) return asr_error_null(ASR_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return asr_error_null(ASR_ERR_IO, "%s: not a regular file", path);
-    }
+    int fd = asr_open_regular(path, &st);
+    if (fd < 0) return NULL;
     FILE *f = fdopen(fd, "r");
     if (!f) {
         close(fd);
@@ -370,7 +367,7 @@ static asr_status read_user(asr_dict *d, const char *path) {
     if (st == ASR_OK && ferror(f)) st = asr_error(ASR_ERR_IO, "%s: read error", path);
     fclose(f);
     if (st == ASR_OK) {
-        qsort(lines, n, sizeof *lines, by_word);
+        if (n) qsort(lines, n, sizeof *lines, by_word); /* lines is NULL for an empty file */
         size_t words = 0;
         for (size_t i = 0; i < n && st == ASR_OK; i++) {
             if (i == 0 || strcmp(lines[i].word, lines[i - 1].word) != 0) words++;

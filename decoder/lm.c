@@ -21,6 +21,7 @@
 #include <zlib.h>
 
 #include "error.h"
+#include "file_open.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the binary LM format is little-endian: add byte swapping for this machine"
@@ -31,6 +32,9 @@ enum { VERSION = 1, HEADER_BYTES = 128 };
 /* log10 values are stored as int16 thousandths: 0.0005 rounding error at
  * most, -32.767 at the lowest (ARPA's -99 for <s> is clamped to it). */
 #define SCALE 1000.0
+/* ARPA lines are an n-gram each: far shorter than this (the buffer's
+ * limit; a binary file read as text would otherwise fill memory). */
+#define MAX_LINE (64 * 1024)
 
 typedef struct {
     char magic[8];
@@ -425,20 +429,30 @@ static void set_word(uint8_t *image, const header *h, const layout *L, int k, ui
 }
 
 asr_status asr_lm_write(const asr_lm *lm, const char *path) {
+    /* Written to a new file beside the target (mkstemp: a name nobody can
+     * predict or plant a symlink at) and renamed over it: a failed build
+     * never leaves half a file, and a process that has the old file mapped
+     * keeps it intact (docs/ROBUSTNESS.md). */
     char *tmp = malloc(strlen(path) + 8);
     if (!tmp) return asr_error(ASR_ERR_NOMEM, "out of memory");
-    sprintf(tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        asr_status st = asr_error(ASR_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
+    sprintf(tmp, "%s.XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        asr_status st =
+            asr_error(ASR_ERR_IO, "%s: cannot create a file beside it: %s", path, strerror(errno));
         free(tmp);
         return st;
     }
-    int ok = fwrite(lm->image, 1, lm->bytes, f) == lm->bytes;
-    ok = (fclose(f) == 0) && ok;
-    /* Written aside and renamed: a failed build never leaves half a file. */
-    if (!ok || rename(tmp, path) != 0) {
-        asr_status st = asr_error(ASR_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+    FILE *f = fdopen(fd, "wb");
+    int ok = f && fchmod(fd, 0644) == 0 && fwrite(lm->image, 1, lm->bytes, f) == lm->bytes;
+    int err = errno;
+    if (f)
+        ok = (fclose(f) == 0) && ok;
+    else
+        close(fd);
+    if (ok && rename(tmp, path) != 0) ok = 0, err = errno;
+    if (!ok) {
+        asr_status st = asr_error(ASR_ERR_IO, "%s: cannot write: %s", path, strerror(err));
         remove(tmp);
         free(tmp);
         return st;
@@ -464,13 +478,19 @@ typedef struct {
 } reader;
 
 /* The next line, without its end of line, in r->buf: 1, or 0 at the end of
- * the file, or -1 on a read error. */
+ * the file, or -1 on a read error or a line too long. */
 static int next_line(reader *r) {
     size_t len = 0;
     for (;;) {
         if (r->cap - len < 2) {
+            if (r->cap >= MAX_LINE) {
+                asr_error(ASR_ERR_FORMAT,
+                          "%s:%lu: line longer than %d KiB: not an ARPA language model", r->path,
+                          r->line + 1, MAX_LINE / 1024);
+                return -1;
+            }
             size_t cap = r->cap ? 2 * r->cap : 4096;
-            char *b = cap <= INT32_MAX ? realloc(r->buf, cap) : NULL;
+            char *b = realloc(r->buf, cap);
             if (!b) {
                 asr_error(ASR_ERR_NOMEM, "%s:%lu: out of memory for a line", r->path, r->line + 1);
                 return -1;
@@ -528,6 +548,9 @@ typedef struct {
     reader r;
     int order;
     uint64_t declared[ASR_LM_MAX_ORDER + 1];
+    /* The arrays grow with what is read, not with what \\data\\ declares,
+     * so that a lying header cannot make the reader allocate. */
+    uint64_t cap1, cap[ASR_LM_MAX_ORDER + 1];
     /* 1-grams, by position in the file */
     char *text;
     size_t text_len, text_cap;
@@ -564,7 +587,9 @@ typedef struct {
 } named;
 
 static int by_name(const void *pa, const void *pb) {
-    return strcmp(((const named *)pa)->s, ((const named *)pb)->s);
+    const named *a = pa, *b = pb;
+    int c = strcmp(a->s, b->s);
+    return c ? c : a->pos < b->pos ? -1 : a->pos > b->pos;
 }
 
 static int tuple_cmp(const uint32_t *x, const uint32_t *y, int k) {
@@ -580,11 +605,31 @@ static int by_tuple(const void *pa, const void *pb) {
 
 #define FAIL(...) (asr_error(ASR_ERR_FORMAT, __VA_ARGS__), -1)
 
+/* Room for n elements of size bytes in *p (capacity *cap, in elements). */
+static int grow(void *p, uint64_t *cap, uint64_t n, size_t size) {
+    if (n < *cap) return 0;
+    uint64_t want = *cap ? 2 * *cap : 1024;
+    void **slot = p;
+    void *q = want <= SIZE_MAX / size ? realloc(*slot, (size_t)want * size) : NULL;
+    if (!q)
+        return asr_error(ASR_ERR_NOMEM, "out of memory for %llu n-grams", (unsigned long long)want),
+               -1;
+    *slot = q;
+    *cap = want;
+    return 0;
+}
+
+/* The pos-th 1-gram's word; duplicates are found once all are read. */
 static int add_unigram(arpa *a, const char *w, size_t n, uint64_t pos) {
-    int32_t *slot = hash_slot(a, w, n);
-    if (*slot >= 0)
-        return FAIL("%s:%lu: the 1-gram '%.*s' is listed twice (also on line %u)", a->r.path,
-                    a->r.line, (int)n, w, a->line1[*slot]);
+    if (pos >= a->cap1) {
+        uint64_t cap = a->cap1, c;
+        if ((c = cap, grow(&a->text_off, &c, pos, sizeof *a->text_off)) ||
+            (c = cap, grow(&a->prob1, &c, pos, sizeof *a->prob1)) ||
+            (c = cap, grow(&a->bo1, &c, pos, sizeof *a->bo1)) ||
+            (c = cap, grow(&a->line1, &c, pos, sizeof *a->line1)))
+            return -1;
+        a->cap1 = c;
+    }
     if (a->text_len + n + 1 > a->text_cap) {
         size_t cap = 2 * (a->text_len + n + 1) + 4096;
         char *t = realloc(a->text, cap);
@@ -596,7 +641,6 @@ static int add_unigram(arpa *a, const char *w, size_t n, uint64_t pos) {
     a->text[a->text_len + n] = '\0';
     a->text_off[pos] = a->text_len;
     a->text_len += n + 1;
-    *slot = (int32_t)pos;
     return 0;
 }
 
@@ -635,6 +679,7 @@ static int parse_ngram(arpa *a, int k, uint64_t pos, const char *s) {
         a->bo1[pos] = bo;
         a->line1[pos] = (uint32_t)line;
     } else {
+        if (grow(&a->ngrams[k], &a->cap[k], pos, sizeof *a->ngrams[k])) return -1;
         g.prob = prob;
         g.bo = bo;
         a->ngrams[k][pos] = g;
@@ -642,15 +687,21 @@ static int parse_ngram(arpa *a, int k, uint64_t pos, const char *s) {
     return 0;
 }
 
-/* Gives the 1-grams their ids: their rank in byte order. */
+/* Gives the 1-grams their ids (their rank in byte order), refuses
+ * duplicates and builds the hash from words to positions. */
 static int rank_unigrams(arpa *a) {
     uint64_t n = a->declared[1];
+    size_t hash_size = 1;
+    while (hash_size < 2 * n)
+        hash_size *= 2;
+    a->hash_mask = hash_size - 1;
+    a->hash = malloc(hash_size * sizeof *a->hash);
     a->rank = malloc(n * sizeof *a->rank);
     a->order1 = malloc(n * sizeof *a->order1);
     named *v = malloc(n * sizeof *v);
-    if (!a->rank || !a->order1 || !v) {
+    if (!a->hash || !a->rank || !a->order1 || !v) {
         free(v);
-        return asr_error(ASR_ERR_NOMEM, "out of memory"), -1;
+        return asr_error(ASR_ERR_NOMEM, "out of memory for %llu words", (unsigned long long)n), -1;
     }
     int sorted = 1;
     for (uint64_t i = 0; i < n; i++) {
@@ -658,9 +709,18 @@ static int rank_unigrams(arpa *a) {
         if (i > 0 && strcmp(v[i - 1].s, v[i].s) > 0) sorted = 0;
     }
     if (!sorted) qsort(v, n, sizeof *v, by_name);
+    for (uint64_t i = 1; i < n; i++)
+        if (strcmp(v[i - 1].s, v[i].s) == 0) {
+            int fail = FAIL("%s:%u: the 1-gram '%s' is listed twice (also on line %u)", a->r.path,
+                            a->line1[v[i].pos], v[i].s, a->line1[v[i - 1].pos]);
+            free(v);
+            return fail;
+        }
+    memset(a->hash, 0xff, hash_size * sizeof *a->hash);
     for (uint64_t i = 0; i < n; i++) {
         a->order1[i] = v[i].pos;
         a->rank[v[i].pos] = (uint32_t)i;
+        *hash_slot(a, v[i].s, strlen(v[i].s)) = (int32_t)v[i].pos;
     }
     free(v);
     return 0;
@@ -694,20 +754,6 @@ static int parse_arpa(arpa *a) {
     if (a->order == 0)
         return FAIL("%s:%lu: no 'ngram N=COUNT' lines after \\data\\", r->path, r->line);
 
-    uint64_t n1 = a->declared[1];
-    size_t hash_size = 1;
-    while (hash_size < 2 * n1)
-        hash_size *= 2;
-    a->hash_mask = hash_size - 1;
-    a->hash = malloc(hash_size * sizeof *a->hash);
-    a->text_off = malloc(n1 * sizeof *a->text_off);
-    a->prob1 = malloc(n1 * sizeof *a->prob1);
-    a->bo1 = malloc(n1 * sizeof *a->bo1);
-    a->line1 = malloc(n1 * sizeof *a->line1);
-    if (!a->hash || !a->text_off || !a->prob1 || !a->bo1 || !a->line1)
-        return asr_error(ASR_ERR_NOMEM, "out of memory for %llu words", (unsigned long long)n1), -1;
-    memset(a->hash, 0xff, hash_size * sizeof *a->hash);
-
     for (int k = 1; k <= a->order; k++) {
         if (got == 0)
             return FAIL("%s:%lu: unexpected end of file: expected '\\%d-grams:'", r->path, r->line,
@@ -717,13 +763,6 @@ static int parse_arpa(arpa *a) {
         if (strcmp(skip_space(r->buf), want) != 0)
             return FAIL("%s:%lu: expected '%s', got '%.40s'", r->path, r->line, want,
                         skip_space(r->buf));
-        if (k > 1) {
-            a->ngrams[k] = calloc(a->declared[k], sizeof *a->ngrams[k]);
-            if (!a->ngrams[k])
-                return asr_error(ASR_ERR_NOMEM, "out of memory for %llu %d-grams",
-                                 (unsigned long long)a->declared[k], k),
-                       -1;
-        }
         uint64_t n = 0;
         while ((got = next_line(r)) > 0) {
             const char *s = skip_space(r->buf);
@@ -850,8 +889,14 @@ static asr_lm *pack_arpa(arpa *a) {
 asr_lm *asr_lm_read_arpa(const char *path) {
     if (!path) return asr_error_null(ASR_ERR_ARG, "LM path is NULL");
     arpa a = {.r = {.path = path}};
-    a.r.f = gzopen(path, "rb");
-    if (!a.r.f) return asr_error_null(ASR_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    int fd = asr_open_regular(path, &st);
+    if (fd < 0) return NULL;
+    a.r.f = gzdopen(fd, "rb");
+    if (!a.r.f) {
+        close(fd);
+        return asr_error_null(ASR_ERR_NOMEM, "%s: out of memory", path);
+    }
     gzbuffer(a.r.f, 1 << 17);
     asr_lm *lm = parse_arpa(&a) == 0 ? pack_arpa(&a) : NULL;
     gzclose(a.r.f);
@@ -867,14 +912,10 @@ asr_lm *asr_lm_read_arpa(const char *path) {
 
 asr_lm *asr_lm_load(const char *path) {
     if (!path) return asr_error_null(ASR_ERR_ARG, "LM path is NULL");
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return asr_error_null(ASR_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
     char magic[sizeof MAGIC];
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return asr_error_null(ASR_ERR_IO, "%s: not a regular file", path);
-    }
+    int fd = asr_open_regular(path, &st);
+    if (fd < 0) return NULL;
     if (st.st_size == 0) {
         close(fd);
         return asr_error_null(ASR_ERR_FORMAT, "%s: empty file", path);

@@ -22,6 +22,15 @@ typedef struct {
     size_t n, cap; /* in floats */
 } float_buf;
 
+typedef struct {
+    char *s; /* NUL-terminated once anything was added */
+    size_t len, cap;
+} text_buf;
+
+/* Samples beyond this are not audio in [-1, 1] (16-bit integers passed as
+ * floats, garbage): their squares would overflow the features' power. */
+#define MAX_SAMPLE 100.0f
+
 struct asr_stream {
     const asr_model *model;
     asr_stream_params params;
@@ -41,11 +50,14 @@ struct asr_stream {
     int keep_logprobs;
     float_buf logprobs; /* kept on request */
 
-    /* The result, rebuilt from the decoder on request. */
+    /* The result, kept in step with the decoder: a word that becomes
+     * stable joins the stable text once; only the unstable tail is rebuilt
+     * per call, so a call costs what changed, not the utterance so far. */
     asr_result result;
     asr_word *words;
-    size_t words_cap;
-    char *text, *stable, *unstable;
+    size_t words_cap, n_stable;
+    text_buf stable, text, unstable; /* text: the stable text, then the tail */
+    size_t text_stable_len;          /* bytes of text that are the stable text */
 };
 
 static asr_status buf_append(float_buf *b, const float *x, size_t n) {
@@ -137,9 +149,9 @@ void asr_stream_free(asr_stream *s) {
     free(s->utterance.data);
     free(s->logprobs.data);
     free(s->words);
-    free(s->text);
-    free(s->stable);
-    free(s->unstable);
+    free(s->text.s);
+    free(s->stable.s);
+    free(s->unstable.s);
     free(s);
 }
 
@@ -156,6 +168,8 @@ void asr_stream_reset(asr_stream *s) {
     s->samples_in = 0;
     s->utterance.n = 0;
     s->logprobs.n = 0;
+    s->n_stable = 0;
+    s->stable.len = s->text.len = s->unstable.len = s->text_stable_len = 0;
 }
 
 void asr_stream_keep_logprobs(asr_stream *s, int keep) {
@@ -211,6 +225,13 @@ asr_status asr_stream_accept_waveform(asr_stream *s, int sample_rate, const floa
     if (bad)
         return asr_error(ASR_ERR_AUDIO, "sample %zu of this chunk is %s", bad - 1,
                          isnan(samples[bad - 1]) ? "NaN" : "infinite");
+    for (size_t i = 0; i < n; i++)
+        if (fabsf(samples[i]) > MAX_SAMPLE)
+            return asr_error(ASR_ERR_AUDIO,
+                             "sample %zu of this chunk is %g: samples are expected in [-1, 1] "
+                             "(values beyond +-%g are refused; 16-bit integers must be divided "
+                             "by 32768)",
+                             i, samples[i], MAX_SAMPLE);
 
     if (!s->input_rate) {
         if (sample_rate != s->model_rate) {
@@ -251,59 +272,82 @@ asr_status asr_stream_finish(asr_stream *s) {
     return st;
 }
 
-/* Joins words[from..to) with single spaces into a new string. */
-static char *join_words(const asr_decoded *d, size_t from, size_t to) {
-    size_t len = 1;
-    for (size_t i = from; i < to; i++)
-        len += strlen(d->words[i].text) + 1;
-    char *out = malloc(len), *p = out;
-    if (!out) return NULL;
-    for (size_t i = from; i < to; i++) {
-        if (i > from) *p++ = ' ';
-        size_t k = strlen(d->words[i].text);
-        memcpy(p, d->words[i].text, k);
-        p += k;
-    }
-    *p = '\0';
-    return out;
+/* Makes room for len more bytes and a NUL; 0 when out of memory. */
+static int text_reserve(text_buf *t, size_t len) {
+    if (t->len + len + 1 <= t->cap) return 1;
+    size_t cap = t->cap ? t->cap : 64;
+    while (cap < t->len + len + 1)
+        cap *= 2;
+    char *p = realloc(t->s, cap);
+    if (!p) return 0;
+    t->s = p;
+    t->cap = cap;
+    return 1;
 }
 
-static void replace(char **slot, char *fresh) {
-    free(*slot);
-    *slot = fresh;
+/* Appends a word, after a space unless t is empty. */
+static int text_add_word(text_buf *t, const char *word) {
+    size_t k = strlen(word), space = t->len > 0;
+    if (!text_reserve(t, k + space)) return 0;
+    if (space) t->s[t->len++] = ' ';
+    memcpy(t->s + t->len, word, k + 1);
+    t->len += k;
+    return 1;
 }
 
-/* Rebuilds the text views from the decoder's best hypothesis. Returns 0 on
- * allocation failure, leaving the previous views in place. */
+static void set_word(asr_stream *s, const asr_decoded_word *w, size_t i) {
+    s->words[i] = (asr_word){w->text, (float)w->start_frame * s->step_seconds,
+                             (float)w->end_frame * s->step_seconds, w->confidence};
+}
+
+/* Brings the views up to date with the decoder's best hypothesis. Returns
+ * 0 on allocation failure, leaving views that are complete but older. */
 static int refresh(asr_stream *s) {
     const asr_decoded *d = asr_decoder_best(s->decoder);
     if (!d) return 0;
+    if (d->n_stable < s->n_stable) { /* never expected: start again */
+        s->n_stable = 0;
+        s->stable.len = s->text.len = s->text_stable_len = 0;
+    }
     if (d->n_words > s->words_cap) {
-        asr_word *w = realloc(s->words, d->n_words * sizeof *w);
+        size_t cap = d->n_words > 2 * s->words_cap ? d->n_words : 2 * s->words_cap;
+        asr_word *w = realloc(s->words, cap * sizeof *w);
         if (!w) return 0;
         s->words = w;
-        s->words_cap = d->n_words;
+        s->words_cap = cap;
     }
-    char *text = join_words(d, 0, d->n_words);
-    char *stable = join_words(d, 0, d->n_stable);
-    char *tail = join_words(d, d->n_stable, d->n_words);
-    /* A space joins the two parts when both have words. */
-    char *unstable = tail ? malloc(strlen(tail) + 2) : NULL;
-    if (unstable) sprintf(unstable, "%s%s", d->n_stable > 0 && *tail ? " " : "", tail);
-    free(tail);
-    if (!text || !stable || !unstable) {
-        free(text), free(stable), free(unstable);
+    if (!text_reserve(&s->stable, 0) || !text_reserve(&s->text, 0) ||
+        !text_reserve(&s->unstable, 0))
         return 0;
+    s->stable.s[s->stable.len] = '\0'; /* empty after a reset */
+    /* Words that became stable since the last call, once. */
+    for (; s->n_stable < d->n_stable; s->n_stable++) {
+        if (!text_add_word(&s->stable, d->words[s->n_stable].text)) return 0;
+        set_word(s, &d->words[s->n_stable], s->n_stable);
     }
-    replace(&s->text, text);
-    replace(&s->stable, stable);
-    replace(&s->unstable, unstable);
-    for (size_t i = 0; i < d->n_words; i++) {
-        const asr_decoded_word *w = &d->words[i];
-        s->words[i] = (asr_word){w->text, (float)w->start_frame * s->step_seconds,
-                                 (float)w->end_frame * s->step_seconds, w->confidence};
+    if (s->text_stable_len != s->stable.len) {
+        size_t k = s->stable.len - s->text_stable_len;
+        s->text.len = s->text_stable_len;
+        if (!text_reserve(&s->text, k)) return 0;
+        memcpy(s->text.s + s->text.len, s->stable.s + s->text_stable_len, k + 1);
+        s->text.len = s->text_stable_len = s->stable.len;
     }
-    s->result.text = s->text;
+    /* The tail: in text after the stable words, and alone in unstable. */
+    s->text.len = s->text_stable_len;
+    s->text.s[s->text.len] = '\0';
+    s->unstable.len = 0;
+    s->unstable.s[0] = '\0';
+    for (size_t i = d->n_stable; i < d->n_words; i++)
+        if (!text_add_word(&s->text, d->words[i].text)) return 0;
+    if (s->text.len > s->text_stable_len) {
+        size_t k = s->text.len - s->text_stable_len; /* with its leading space if any */
+        if (!text_reserve(&s->unstable, k)) return 0;
+        memcpy(s->unstable.s, s->text.s + s->text_stable_len, k + 1);
+        s->unstable.len = k;
+    }
+    for (size_t i = d->n_stable; i < d->n_words; i++)
+        set_word(s, &d->words[i], i);
+    s->result.text = s->text.s;
     s->result.words = s->words;
     s->result.n_words = d->n_words;
     s->result.audio_seconds = s->input_rate ? (double)s->samples_in / s->input_rate : 0.0;
@@ -312,7 +356,7 @@ static int refresh(asr_stream *s) {
 
 asr_partial asr_stream_partial(asr_stream *s) {
     if (!s || !refresh(s)) return (asr_partial){"", ""};
-    return (asr_partial){s->stable, s->unstable};
+    return (asr_partial){s->stable.s, s->unstable.s};
 }
 
 const asr_result *asr_stream_result(asr_stream *s) {

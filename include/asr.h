@@ -242,8 +242,11 @@ ASR_API void asr_stream_free(asr_stream *stream);
 
 /* Feeds n mono samples in [-1, 1] at any rate from 1000 to 384000 Hz; the
  * rate must stay the same within one utterance. The result does not depend
- * on how the audio is cut into calls. NaN or Inf samples are rejected with
- * ASR_ERR_AUDIO and nothing of that call is used. */
+ * on how the audio is cut into calls. NaN or Inf samples, and samples
+ * beyond +-100 (not audio: 16-bit integers passed as floats, garbage),
+ * are rejected with ASR_ERR_AUDIO and nothing of that call is used: the
+ * stream goes on as if the call had not been made. Louder audio up to
+ * +-100 is taken as it is (float files may peak above 1). */
 ASR_API asr_status asr_stream_accept_waveform(asr_stream *stream, int sample_rate,
                                               const float *samples, size_t n);
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "file_open.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the GGUF reader assumes a little-endian host"
@@ -265,10 +266,16 @@ static int read_tensor_info(cursor *c, asr_gguf_tensor *t) {
     for (uint32_t i = 0; i < t->n_dims; i++) {
         if (read_u64(c, &t->dims[i], "tensor dimension")) return -1;
         /* Checked against the file size below; this bound only stops overflow. */
-        if (t->dims[i] == 0 || t->dims[i] > c->size || t->n_elements > c->size / t->dims[i]) {
+        if (t->dims[i] == 0) {
+            asr_error(ASR_ERR_FORMAT, "%s: tensor '%s' has an empty dimension %u", c->path, t->name,
+                      i);
+            return -1;
+        }
+        if (t->dims[i] > c->size || t->n_elements > c->size / t->dims[i]) {
             asr_error(ASR_ERR_FORMAT,
-                      "%s: tensor '%s' has an empty or impossibly large dimension %u (%llu)",
-                      c->path, t->name, i, (unsigned long long)t->dims[i]);
+                      "%s: truncated or corrupt: tensor '%s' (dimension %u: %llu) is larger than "
+                      "the file (%zu bytes)",
+                      c->path, t->name, i, (unsigned long long)t->dims[i], c->size);
             return -1;
         }
         t->n_elements *= t->dims[i];
@@ -283,7 +290,9 @@ static int read_tensor_info(cursor *c, asr_gguf_tensor *t) {
         return -1;
     }
     if (t->n_elements > c->size / elem) {
-        asr_error(ASR_ERR_FORMAT, "%s: tensor '%s' is larger than the file", c->path, t->name);
+        asr_error(ASR_ERR_FORMAT,
+                  "%s: truncated or corrupt: tensor '%s' is larger than the file (%zu bytes)",
+                  c->path, t->name, c->size);
         return -1;
     }
     t->n_bytes = (size_t)t->n_elements * elem;
@@ -361,15 +370,22 @@ static int parse(asr_gguf *g) {
                   g->path, version, ASR_GGUF_VERSION);
         return -1;
     }
-    /* A metadata entry takes at least 13 bytes and a tensor entry 29. */
-    if (n_kv > MAX_KV || n_kv > (g->size - c.pos) / 13) {
-        asr_error(ASR_ERR_FORMAT, "%s: absurd metadata count %llu", g->path,
-                  (unsigned long long)n_kv);
+    /* A metadata entry takes at least 13 bytes and a tensor entry 29: more
+     * than the rest of the file can hold means it was cut short. */
+    if (n_kv > MAX_KV || n_tensors > MAX_TENSORS) {
+        asr_error(ASR_ERR_FORMAT,
+                  "%s: corrupt: the header lists %llu metadata entries and %llu tensors (at "
+                  "most %d and %d)",
+                  g->path, (unsigned long long)n_kv, (unsigned long long)n_tensors, MAX_KV,
+                  MAX_TENSORS);
         return -1;
     }
-    if (n_tensors > MAX_TENSORS || n_tensors > (g->size - c.pos) / 29) {
-        asr_error(ASR_ERR_FORMAT, "%s: absurd tensor count %llu", g->path,
-                  (unsigned long long)n_tensors);
+    if (n_kv > (g->size - c.pos) / 13 || n_tensors > (g->size - c.pos - 13 * n_kv) / 29) {
+        asr_error(ASR_ERR_FORMAT,
+                  "%s: truncated or corrupt: the header lists %llu metadata entries and %llu "
+                  "tensors, more than the %zu bytes after it can hold",
+                  g->path, (unsigned long long)n_kv, (unsigned long long)n_tensors,
+                  g->size - c.pos);
         return -1;
     }
     g->kv = calloc(n_kv ? (size_t)n_kv : 1, sizeof *g->kv);
@@ -415,18 +431,9 @@ static int parse(asr_gguf *g) {
 
 asr_gguf *asr_gguf_open(const char *path) {
     if (!path) return asr_error_null(ASR_ERR_ARG, "model path is NULL");
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return asr_error_null(ASR_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int err = errno;
-        close(fd);
-        return asr_error_null(ASR_ERR_IO, "%s: cannot stat: %s", path, strerror(err));
-    }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        return asr_error_null(ASR_ERR_IO, "%s: not a regular file", path);
-    }
+    int fd = asr_open_regular(path, &st);
+    if (fd < 0) return NULL;
     if (st.st_size == 0) {
         close(fd);
         return asr_error_null(ASR_ERR_FORMAT, "%s: empty file", path);

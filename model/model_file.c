@@ -258,6 +258,22 @@ static int read_tensors(asr_model *m) {
     return 0;
 }
 
+/* Feature settings within their ranges can still disagree (a low_freq
+ * above the Nyquist frequency): found here, naming the file, rather than
+ * by every stream made from it. */
+static int check_features(const asr_model *m) {
+    asr_feature_extractor *fe = asr_feature_extractor_new(&m->features);
+    if (fe) {
+        asr_feature_extractor_free(fe);
+        return 0;
+    }
+    char why[400];
+    snprintf(why, sizeof why, "%s", asr_last_error());
+    asr_error(ASR_ERR_FORMAT, "%s: the feature settings (asr.feature.*) cannot be used: %s",
+              m->gguf->path, why);
+    return -1;
+}
+
 asr_model *asr_model_load(const char *path) {
     asr_gguf *g = asr_gguf_open(path);
     if (!g) return NULL;
@@ -267,7 +283,7 @@ asr_model *asr_model_load(const char *path) {
         return asr_error_null(ASR_ERR_NOMEM, "%s: out of memory", path);
     }
     m->gguf = g;
-    if (read_hparams(m) || read_tensors(m)) {
+    if (read_hparams(m) || read_tensors(m) || check_features(m)) {
         asr_model_free(m);
         return NULL;
     }

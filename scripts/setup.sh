@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config clang-format
+  clang libclang-rt-14-dev
   libsndfile1-dev libkissfft-dev libopenblas-dev libsamplerate0-dev portaudio19-dev zlib1g-dev
   libcmocka-dev sox libsox-fmt-all alsa-utils libasound2-plugins
   libasound2-dev libjack-jackd2-dev bsdutils

@@ -141,6 +141,15 @@ static void test_bad_user_files(void **state) {
     assert_null(asr_dict_load(test_path("pretrained/en-cmudict.dict"), fifo));
     assert_non_null(strstr(asr_last_error(), "not a regular file"));
     unlink(fifo);
+    /* Found by tests/fuzz/fuzz_pronunciations: an empty file (or only
+     * comments) sorted a NULL array (undefined behaviour). It adds nothing. */
+    const char *empty = write_file("empty.txt", "# nothing yet\n", 14);
+    asr_dict *d = asr_dict_load(test_path("pretrained/en-cmudict.dict"), empty);
+    if (!d) fail_msg("%s", asr_last_error());
+    char out[256];
+    assert_int_equal(asr_dict_pronounce(d, "cat", out, sizeof out, NULL), ASR_OK);
+    asr_dict_free(d);
+    unlink(empty);
     assert_null(asr_dict_load(test_path("pretrained/en-cmudict.dict"), "/nonexistent/prons.txt"));
     assert_non_null(strstr(asr_last_error(), "cannot open"));
 }

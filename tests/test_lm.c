@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -159,8 +161,9 @@ static void test_malformed_arpa_names_the_line(void **state) {
         snprintf(text, sizeof text, "%s%s", GOOD_HEAD, cases[i].body);
         assert_load_error(write_text("bad.arpa", text), cases[i].want);
     }
-    assert_load_error(write_text("bad.arpa", "\\data\\\nngram 1=2\n\n\\1-grams:\n-1 a\n-1 a\n"),
-                      ":6: the 1-gram 'a' is listed twice (also on line 5)");
+    assert_load_error(
+        write_text("bad.arpa", "\\data\\\nngram 1=2\n\n\\1-grams:\n-1 a\n-1 a\n\n\\end\\\n"),
+        ":6: the 1-gram 'a' is listed twice (also on line 5)");
     assert_load_error(write_text("bad.arpa", "\\data\\\nngram 2=2\n"),
                       ":2: expected the count of 1-grams");
     assert_load_error(write_text("bad.arpa", "hello\n"), "no \\data\\ line");
@@ -184,6 +187,94 @@ static void test_malformed_arpa_names_the_line(void **state) {
     fclose(f);
     free(bytes);
     assert_load_error(tmp_file("cut.arpa.gz"), "unexpected end of file");
+}
+
+/* Peak resident memory of this process so far, in MiB. */
+static double peak_rss_mib(void) {
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return (double)u.ru_maxrss / 1024.0;
+}
+
+/* Finding 1: a 60-byte file declaring 10^8 words took 1 GB before failing.
+ * The arrays now grow with what is read. */
+static void test_lying_header_allocates_nothing(void **state) {
+    (void)state;
+    double before = peak_rss_mib();
+    assert_load_error(write_text("bad.arpa", "\\data\\\nngram 1=100000000\nngram 2=400000000\n\n"
+                                             "\\1-grams:\n-1 a\n-1 b\n\n\\end\\\n"),
+                      ":9: 2 1-grams, but \\data\\ declares 100000000");
+    assert_load_error(write_text("bad.arpa", "\\data\\\nngram 1=2\nngram 2=400000000\n\n"
+                                             "\\1-grams:\n-1 a\n-1 b\n\n\\2-grams:\n-1 a b\n\n"
+                                             "\\end\\\n"),
+                      ":12: 1 2-grams, but \\data\\ declares 400000000");
+    double grown = peak_rss_mib() - before;
+    if (grown > 32) fail_msg("loading a lying header raised peak memory by %.0f MiB", grown);
+}
+
+/* Finding 1: one endless line was buffered up to 1 GiB, then reported as
+ * "out of memory". */
+static void test_long_line_is_refused(void **state) {
+    (void)state;
+    size_t n = 4u << 20;
+    char *text = malloc(n + 64);
+    strcpy(text, "\\data\\\nngram 1=1\n\n\\1-grams:\n-1 ");
+    size_t at = strlen(text);
+    memset(text + at, 'a', n - at);
+    strcpy(text + n, "\n\n\\end\\\n");
+    double before = peak_rss_mib();
+    assert_load_error(write_text("bad.arpa", text), ":5: line longer than 64 KiB");
+    free(text);
+    assert_true(peak_rss_mib() - before < 16);
+}
+
+/* Finding 5: a FIFO with no writer blocked asr_lm_load forever. */
+static void test_fifo_is_refused(void **state) {
+    (void)state;
+    const char *fifo = tmp_file("fifo.arpa");
+    unlink(fifo);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    alarm(20); /* a hang fails the test instead of stalling CI */
+    assert_load_error(fifo, "is a FIFO (named pipe), not a regular file");
+    assert_null(asr_dict_load(fifo, NULL));
+    assert_non_null(strstr(asr_last_error(), "not a regular file"));
+    alarm(0);
+    assert_load_error("/dev/zero", "is a character device, not a regular file");
+    assert_load_error(tmp_dir, "is a directory, not a regular file");
+}
+
+/* Finding 10: lm-build wrote OUT.tmp with fopen, following a symlink
+ * planted there; now a new file with an unpredictable name is renamed
+ * over the target. */
+static void test_write_does_not_follow_planted_symlink(void **state) {
+    (void)state;
+    const char *victim = write_text("victim", "precious\n");
+    char out[256], planted[300];
+    snprintf(out, sizeof out, "%s", tmp_file("out.lmbin"));
+    snprintf(planted, sizeof planted, "%s.tmp", out);
+    unlink(planted);
+    assert_int_equal(symlink(victim, planted), 0);
+    asr_lm *lm = tiny();
+    assert_int_equal(asr_lm_write(lm, out), ASR_OK);
+    asr_lm_free(lm);
+    size_t n;
+    char *text = read_all(tmp_file("victim"), &n);
+    assert_string_equal(text, "precious\n");
+    free(text);
+    struct stat st;
+    assert_int_equal(lstat(out, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    assert_int_equal(st.st_mode & 0777, 0644);
+    lm = asr_lm_load(out);
+    if (!lm) fail_msg("%s", asr_last_error());
+    assert_tiny_scores(lm);
+    asr_lm_free(lm);
+    /* A folder that does not exist is named. */
+    lm = tiny();
+    assert_int_equal(asr_lm_write(lm, tmp_file("no/such/dir.lmbin")), ASR_ERR_IO);
+    assert_non_null(strstr(asr_last_error(), "cannot create a file beside it"));
+    asr_lm_free(lm);
+    unlink(planted);
 }
 
 static void test_corrupt_binary(void **state) {
@@ -573,8 +664,8 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     (void)state;
-    const char *names[] = {"tiny.arpa.gz", "tiny.lmbin", "bad.arpa",   "cut.arpa.gz",
-                           "ok.lmbin",     "bad.lmbin",  "small.lmbin"};
+    const char *names[] = {"tiny.arpa.gz", "tiny.lmbin",  "bad.arpa",  "cut.arpa.gz", "ok.lmbin",
+                           "bad.lmbin",    "small.lmbin", "fifo.arpa", "victim",      "out.lmbin"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         unlink(tmp_file(names[i]));
     return rmdir(tmp_dir);
@@ -585,6 +676,10 @@ int main(void) {
         cmocka_unit_test(test_arpa_queries),
         cmocka_unit_test(test_gzip_and_binary_agree),
         cmocka_unit_test(test_malformed_arpa_names_the_line),
+        cmocka_unit_test(test_lying_header_allocates_nothing),
+        cmocka_unit_test(test_long_line_is_refused),
+        cmocka_unit_test(test_fifo_is_refused),
+        cmocka_unit_test(test_write_does_not_follow_planted_symlink),
         cmocka_unit_test(test_corrupt_binary),
         cmocka_unit_test(test_prune_vocab_and_renormalise),
         cmocka_unit_test(test_prune_thresholds),

@@ -188,6 +188,19 @@ static void test_missing_empty_foreign(void **st) {
     blob b = read_blob(LSTM_FIXTURE);
     b.data[0] = 'g';
     assert_rejected(b.data, b.size, "not a GGUF file");
+
+    /* Finding 5: a FIFO with no writer blocked the open forever. */
+    char fifo[64];
+    snprintf(fifo, sizeof fifo, "/tmp/asr_test_fifo_%d.gguf", (int)getpid());
+    unlink(fifo);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    alarm(20); /* a hang fails the test rather than stalling CI */
+    assert_null(asr_model_load(fifo));
+    alarm(0);
+    assert_non_null(strstr(asr_last_error(), "is a FIFO (named pipe), not a regular file"));
+    unlink(fifo);
+    assert_null(asr_model_load("/dev/zero"));
+    assert_non_null(strstr(asr_last_error(), "is a character device"));
     b.data[0] = 'G';
     put_u32(b.data + 4, 2);
     assert_rejected(b.data, b.size, "version 2");
@@ -207,6 +220,9 @@ static void test_truncation(void **st) {
     size_t tried = 0;
     for (size_t len = 0; len < b.size; len += len < data_start + 64 ? 1 : 97) {
         asr_model *m = load_bytes(b.data, len);
+        /* Finding 8: a file cut in its metadata said "absurd metadata count". */
+        if (len >= 24 && len < data_start && !strstr(asr_last_error(), "truncated"))
+            fail_msg("truncated at %zu bytes: '%s' does not say so", len, asr_last_error());
         if (len < data_end) {
             if (m) fail_msg("truncated at %zu of %zu bytes but loaded", len, b.size);
         } else {
@@ -303,13 +319,21 @@ static void test_inconsistent_files(void **st) {
     assert_rejected(b.data, b.size, "asr.num_layers");
     memcpy(b.data, good.data, b.size);
     put_u64(b.data + 8, (uint64_t)1 << 40);
-    assert_rejected(b.data, b.size, "absurd tensor count");
+    assert_rejected(b.data, b.size,
+                    "corrupt: the header lists 23 metadata entries and 1099511627776 tensors");
     memcpy(b.data, good.data, b.size);
     put_u64(b.data + 16, UINT64_MAX);
-    assert_rejected(b.data, b.size, "absurd metadata count");
+    assert_rejected(b.data, b.size, "corrupt: the header lists 18446744073709551615 metadata");
     memcpy(b.data, good.data, b.size);
     put_u64(b.data + find(&b, "general.architecture") - 8, UINT64_MAX);
     assert_rejected(b.data, b.size, "truncated");
+
+    /* Finding 8: feature settings each in range but unusable together were
+     * found by asr_stream_new, as "mfcc: ..." without the file's name. */
+    memcpy(b.data, good.data, b.size);
+    float low = 9000; /* above the Nyquist frequency of 16 kHz audio */
+    memcpy(b.data + value_offset(&b, "asr.feature.low_freq"), &low, 4);
+    assert_rejected(b.data, b.size, "the feature settings (asr.feature.*) cannot be used: mfcc:");
 
     /* Feature settings that disagree with input_dim. */
     memcpy(b.data, good.data, b.size);

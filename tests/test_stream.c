@@ -181,6 +181,85 @@ static void silence_and_empty_audio_give_no_words(void **state) {
     asr_model_free(m);
 }
 
+/* Finding 3: samples near 1e20 overflowed the MFCC power, the decoder
+ * refused the NaN log-probs and every later call failed, clean audio too,
+ * until a reset. Out-of-range samples are now refused before they reach
+ * the features and the stream goes on as if the call had not been made. */
+static void huge_samples_leave_the_stream_usable(void **state) {
+    (void)state;
+    asr_model *m = load("pretrained/en-lstm.gguf");
+    asr_audio a = read_sample("samples/so762_000030116.wav");
+    run_output clean = run(m, &a, a.n);
+    asr_stream *s = asr_stream_new(m, NULL);
+    size_t half = a.n / 2;
+    float bad[1600];
+    for (size_t i = 0; i < 1600; i++)
+        bad[i] = i % 2 ? 1e20f : -1e20f;
+    assert_int_equal(asr_stream_accept_waveform(s, a.sample_rate, a.samples, half), ASR_OK);
+    assert_int_equal(asr_stream_accept_waveform(s, a.sample_rate, bad, 1600), ASR_ERR_AUDIO);
+    assert_non_null(strstr(asr_last_error(), "expected in [-1, 1]"));
+    bad[0] = 32767.0f; /* a 16-bit sample passed as a float */
+    assert_int_equal(asr_stream_accept_waveform(s, a.sample_rate, bad, 1), ASR_ERR_AUDIO);
+    assert_int_equal(asr_stream_accept_waveform(s, a.sample_rate, a.samples + half, a.n - half),
+                     ASR_OK);
+    assert_int_equal(asr_stream_finish(s), ASR_OK);
+    assert_string_equal(asr_stream_result(s)->text, clean.text);
+    /* Loud but plausible audio (float files may peak above 1) is taken. */
+    asr_stream_reset(s);
+    float loud[1600];
+    for (size_t i = 0; i < 1600; i++)
+        loud[i] = i % 2 ? 80.0f : -80.0f;
+    assert_int_equal(asr_stream_accept_waveform(s, 16000, loud, 1600), ASR_OK);
+    assert_int_equal(asr_stream_finish(s), ASR_OK);
+    free(clean.logprobs);
+    free(clean.text);
+    asr_stream_free(s);
+    asr_audio_free(&a);
+    asr_model_free(m);
+}
+
+/* Finding 11: the views are kept up to date incrementally; they must stay
+ * what a rebuild would give: text = stable + unstable, the words spell the
+ * text, and a reset starts afresh. */
+static void partial_views_match_the_words(void **state) {
+    (void)state;
+    asr_model *m = load("pretrained/en-lstm.gguf");
+    asr_audio a = read_sample("samples/cv_common_voice_en_52.wav");
+    asr_stream *s = asr_stream_new(m, NULL);
+    size_t chunk = (size_t)a.sample_rate / 20;
+    char first[4096] = "";
+    for (int round = 0; round < 2; round++) {
+        for (size_t at = 0; at < a.n; at += chunk) {
+            size_t n = a.n - at < chunk ? a.n - at : chunk;
+            assert_int_equal(asr_stream_accept_waveform(s, a.sample_rate, a.samples + at, n),
+                             ASR_OK);
+            asr_partial p = asr_stream_partial(s); /* valid until the next call */
+            char both[4096];
+            snprintf(both, sizeof both, "%s%s", p.stable, p.unstable);
+            const asr_result *r = asr_stream_result(s);
+            char joined[4096] = "";
+            for (size_t i = 0; i < r->n_words; i++) {
+                if (i) strcat(joined, " ");
+                strcat(joined, r->words[i].word);
+            }
+            assert_string_equal(r->text, joined);
+            assert_string_equal(both, r->text);
+        }
+        assert_int_equal(asr_stream_finish(s), ASR_OK);
+        const asr_result *r = asr_stream_result(s);
+        assert_true(r->n_words > 0);
+        if (round == 0) snprintf(first, sizeof first, "%s", r->text);
+        assert_string_equal(r->text, first); /* after the reset: the same again */
+        assert_string_equal(asr_stream_partial(s).stable, first);
+        asr_stream_reset(s);
+        assert_string_equal(asr_stream_partial(s).stable, "");
+        assert_string_equal(asr_stream_result(s)->text, "");
+    }
+    asr_stream_free(s);
+    asr_audio_free(&a);
+    asr_model_free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(chunking_does_not_matter_lstm),
@@ -190,6 +269,8 @@ int main(void) {
         cmocka_unit_test(stable_prefix_only_grows),
         cmocka_unit_test(bad_calls_are_refused),
         cmocka_unit_test(silence_and_empty_audio_give_no_words),
+        cmocka_unit_test(huge_samples_leave_the_stream_usable),
+        cmocka_unit_test(partial_views_match_the_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
