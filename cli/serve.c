@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -67,6 +68,9 @@ static const char usage[] =
 /* Results waiting to be sent beyond which a stream's audio is no longer
  * read: a client that does not read cannot make the server buffer. */
 #define OUT_LIMIT (256 * 1024)
+/* The kernel's send buffer per stream: small, so that a client that stops
+ * reading shows soon (and holds little memory). */
+#define SEND_BUFFER (64 * 1024)
 /* How long a stream being closed may take to say goodbye. */
 #define CLOSE_GRACE_S 5
 /* How long SIGINT waits for open streams to get their finals. */
@@ -116,8 +120,11 @@ static void lws_log(int level, const char *line) {
 
 /* ---- Sending ---------------------------------------------------------------------- */
 
-static void arm_timer(serve_session *s, int seconds) {
-    lws_set_timer_usecs(s->wsi, (lws_usec_t)seconds * LWS_US_PER_SEC);
+/* The timer that watches a stream for idleness, ticking every TICK_US. */
+#define TICK_US (250 * 1000)
+
+static void arm_timer(serve_session *s) {
+    lws_set_timer_usecs(s->wsi, TICK_US);
 }
 
 /* Sends an error, stops reading and closes once it is out (or after
@@ -135,9 +142,9 @@ static void fail_stream(server *sv, serve_session *s, int code, const char *mess
     pthread_mutex_unlock(&sv->pool.mu);
     s->closing = 1;
     s->close_code = code;
+    s->close_by = lws_now_usecs() + (lws_usec_t)CLOSE_GRACE_S * LWS_US_PER_SEC;
     lws_rx_flow_control(s->wsi, 0);
     lws_callback_on_writable(s->wsi);
-    arm_timer(s, CLOSE_GRACE_S);
 }
 
 static int write_next(server *sv, serve_session *s) {
@@ -159,7 +166,7 @@ static int write_next(server *sv, serve_session *s) {
         int n = lws_write(s->wsi, (unsigned char *)m->buf + SERVE_PRE, m->len, LWS_WRITE_TEXT);
         free(m);
         if (n < 0) return -1;
-        s->writes++;
+        s->last_tx = lws_now_usecs();
         if (more || done || failed) lws_callback_on_writable(s->wsi); /* next, or close */
     }
     if (s->rx_paused && !s->closing && in_len < sv->o->max_frame_bytes / 2 &&
@@ -263,7 +270,7 @@ static void take_text(server *sv, serve_session *s) {
 
 static void on_receive(server *sv, struct lws *wsi, serve_session *s, const void *in, size_t len) {
     if (s->closing) return; /* after an error nothing more is read */
-    arm_timer(s, sv->o->idle_timeout_s);
+    s->last_rx = lws_now_usecs();
     if (lws_is_first_fragment(wsi)) {
         s->msg_bytes = 0;
         s->text_len = 0;
@@ -334,7 +341,10 @@ static void on_established(server *sv, struct lws *wsi, conn *c) {
     if (sv->live) sv->live->prev_live = s;
     sv->live = s;
     sv->n_live++;
-    arm_timer(s, sv->o->idle_timeout_s);
+    s->last_rx = s->last_tx = lws_now_usecs();
+    arm_timer(s);
+    int sndbuf = SEND_BUFFER;
+    setsockopt(lws_get_socket_fd(wsi), SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
     if (!c->token_ok) {
         fail_stream(sv, s, LWS_CLOSE_STATUS_POLICY_VIOLATION, "wrong or missing token");
     } else if (sv->shutting_down) {
@@ -369,25 +379,28 @@ static void on_closed(server *sv, conn *c) {
 
 /* Idle streams are closed; so are clients that read nothing for as long. */
 static int on_timer(server *sv, serve_session *s) {
-    if (s->closing) return -1; /* the goodbye did not get through */
+    lws_usec_t now = lws_now_usecs(), idle = (lws_usec_t)sv->o->idle_timeout_s * LWS_US_PER_SEC;
+    if (s->closing) { /* drop it if the goodbye does not get through */
+        if (now > s->close_by) return -1;
+        arm_timer(s);
+        return 0;
+    }
     pthread_mutex_lock(&sv->pool.mu);
     int has_out = s->out_head || s->partial;
     int working = s->in_len || s->busy || s->queued || (s->eof && !s->done);
     pthread_mutex_unlock(&sv->pool.mu);
-    if ((has_out || lws_send_pipe_choked(s->wsi)) && s->writes == 0) {
+    if ((has_out || lws_send_pipe_choked(s->wsi)) && now - s->last_tx > idle) {
         fprintf(stderr, "asr serve: #%d %s: closed: read nothing for %d s (--idle-timeout)\n",
                 s->id, s->peer, sv->o->idle_timeout_s);
         return -1; /* it would not read an error either */
     }
-    s->writes = 0;
-    if (working || has_out) {
-        arm_timer(s, sv->o->idle_timeout_s);
-        return 0;
+    if (!working && !has_out && now - s->last_rx > idle) {
+        char m[160];
+        snprintf(m, sizeof m, "idle for %d s: no audio and no {\"eof\": 1} (--idle-timeout)",
+                 sv->o->idle_timeout_s);
+        fail_stream(sv, s, LWS_CLOSE_STATUS_POLICY_VIOLATION, m);
     }
-    char m[160];
-    snprintf(m, sizeof m, "idle for %d s: no audio and no {\"eof\": 1} (--idle-timeout)",
-             sv->o->idle_timeout_s);
-    fail_stream(sv, s, LWS_CLOSE_STATUS_POLICY_VIOLATION, m);
+    arm_timer(s);
     return 0;
 }
 

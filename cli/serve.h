@@ -60,12 +60,13 @@ typedef struct serve_session {
     int rx_paused;  /* reading stopped for back-pressure */
     int closing;    /* an error or the end was sent: close after the queue */
     int close_code;
-    size_t msg_bytes;       /* size so far of the message being received */
-    char *text;             /* a text message being received */
-    size_t text_len;        /* ... its length */
-    int text_message;       /* the current message is text */
-    unsigned writes;        /* messages written since the last timer check */
-    unsigned char carry[4]; /* bytes of a sample split between frames */
+    size_t msg_bytes;           /* size so far of the message being received */
+    char *text;                 /* a text message being received */
+    size_t text_len;            /* ... its length */
+    int text_message;           /* the current message is text */
+    long long last_rx, last_tx; /* lws_now_usecs() of the last message read, written */
+    long long close_by;         /* closing: drop the connection after this */
+    unsigned char carry[4];     /* bytes of a sample split between frames */
     size_t n_carry;
 
     /* Shared (pool mutex). */
