@@ -684,6 +684,7 @@ int cmd_serve(int argc, char **argv) {
     memcpy(sv.page + LWS_PRE, serve_page, serve_page_len);
     sv.pool.model = model;
     sv.pool.model_name = model_path;
+    sv.pool.record_dir = getenv("ASR_SERVE_TEST_RECORD");
     sv.pool.params = o.params;
     sv.pool.wake = wake_network;
     sv.pool.wake_arg = &sv;

@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "asr.h"
 
@@ -94,13 +95,15 @@ typedef struct serve_session {
     size_t utt_samples; /* samples of the current utterance */
     int utterance;      /* number of the current utterance, from 1 */
     int finals;
-    char *shown; /* the last partial sent */
+    char *shown;  /* the last partial sent */
+    FILE *record; /* test hook: the samples fed, as float32 */
 } serve_session;
 
 typedef struct {
     const asr_model *model;
     asr_stream_params params; /* the server's: LM, beam, endpointing, words */
     const char *model_name;
+    const char *record_dir; /* test hook ($ASR_SERVE_TEST_RECORD): each stream's samples */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     serve_session *head, *tail; /* job queue */

@@ -179,6 +179,7 @@ static void feed_piece(serve_pool *p, serve_session *s, job *j, const float *x, 
         job_error(j, CLOSE_BAD_DATA, "bad audio", asr_last_error());
         return;
     }
+    if (s->record) fwrite(x, sizeof *x, n, s->record);
     s->utt_samples += n;
     int max_ms = p->params.endpoint_max_utterance_ms;
     double utt_ms = (double)s->utt_samples * 1000.0 / s->config.sample_rate;
@@ -221,6 +222,11 @@ static int open_stream(serve_pool *p, serve_session *s, job *j) {
         return 0;
     }
     s->utterance = 1;
+    if (p->record_dir) {
+        char path[ASR_PATH_MAX];
+        snprintf(path, sizeof path, "%s/stream-%d-%d.f32", p->record_dir, s->id, c->sample_rate);
+        s->record = fopen(path, "wb");
+    }
     job_add(j, serve_msg_new(serve_json_ready(c->sample_rate,
                                               c->format == SAMPLE_F32LE ? "f32le" : "s16le")));
     return 1;
@@ -401,5 +407,6 @@ void serve_session_free(serve_session *s) {
     asr_stream_free(s->stream);
     free(s->piece);
     free(s->shown);
+    if (s->record) fclose(s->record);
     free(s);
 }
