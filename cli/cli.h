@@ -14,6 +14,8 @@ int cmd_eval(int argc, char **argv);
 int cmd_live(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_pronounce(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_client(int argc, char **argv);
 
 /* Matches argv[*i] against --name (or -short when short_name is not 0) taking
  * a value as the next argument or after '='. Returns 1 and sets *value on a

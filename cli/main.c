@@ -20,6 +20,8 @@ static const char usage[] =
     "  lm-build IN OUT      convert (and prune) an ARPA n-gram LM to the binary form\n"
     "  lm-ppl LM TEXT...    perplexity of an n-gram LM on text\n"
     "  pronounce WORD...    how phone models pronounce words (dictionary or G2P)\n"
+    "  serve                streaming recognition over WebSocket, and a page for browsers\n"
+    "  client URL FILE...   send audio files to 'asr serve' and write what it hears\n"
     "\n"
     "Run 'asr COMMAND --help' for the options of a command.\n"
     "Options: -h, --help  this text;  --version  the version.\n"
@@ -69,6 +71,8 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "lm-build")) return cmd_lm_build(argc - 1, argv + 1);
     if (!strcmp(cmd, "lm-ppl")) return cmd_lm_ppl(argc - 1, argv + 1);
     if (!strcmp(cmd, "pronounce")) return cmd_pronounce(argc - 1, argv + 1);
+    if (!strcmp(cmd, "serve")) return cmd_serve(argc - 1, argv + 1);
+    if (!strcmp(cmd, "client")) return cmd_client(argc - 1, argv + 1);
     fprintf(stderr, "asr: unknown command '%s' (see 'asr --help')\n", cmd);
     return EXIT_USAGE;
 }

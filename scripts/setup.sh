@@ -9,6 +9,7 @@ packages=(
   libsndfile1-dev libkissfft-dev libopenblas-dev libsamplerate0-dev portaudio19-dev zlib1g-dev
   libcmocka-dev sox libsox-fmt-all alsa-utils libasound2-plugins
   libasound2-dev libjack-jackd2-dev bsdutils
+  libwebsockets-dev libcjson-dev chromium
   python3-torch python3-torchaudio python3-numpy
   # Installing and packaging (tests/test_install.sh, test_deb.sh, the Python package):
   # the man page, `man asr`, dpkg-shlibdeps for the .deb's Depends, pytest.
@@ -23,6 +24,10 @@ if [[ "${1:-}" == "--all" ]]; then
              wordnet-base pocketsphinx pocketsphinx-en-us gnuplot-nox time
              libpocketsphinx-dev libsphinxbase-dev)
 fi
+
+# The browser test drives chromium with playwright-core from npm; a Node.js
+# that is already there (Debian's or another) will do.
+command -v npm >/dev/null || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
