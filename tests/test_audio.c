@@ -607,7 +607,7 @@ static void test_pcm16_errors(void **state) {
     assert_int_equal(asr_audio_read_pcm16(f, 16000, "odd-input", &a), ASR_ERR_FORMAT);
     assert_null(a.samples);
     assert_error_names("odd-input");
-    assert_message_has("odd number of bytes (3)");
+    assert_message_has("ends mid-frame: 3 bytes");
     fclose(f);
 
     f = memory_file(three, 0);
