@@ -5,7 +5,7 @@
 #
 #   bash bench/long_recordings.sh [N_UTTERANCES] [PAUSE_S]
 #
-# The recording: N (default 360, about 30 minutes with the pauses)
+# The recording: N (default 430, about 30 minutes with the pauses)
 # utterances of the speechocean762 test split (speakers training never saw),
 # spread over its speakers, joined with sox with PAUSE_S (default 1.0) s of
 # silence after each. Word error rates, all with `asr eval`:
@@ -24,7 +24,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
-n=${1:-360}
+n=${1:-430}
 pause=${2:-1.0}
 ASR=${ASR:-./build/asr}
 work=${WORK:-/tmp/asr_long}

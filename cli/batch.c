@@ -239,8 +239,9 @@ int batch_find_detector(batch_options *o, const char *path, asr_model **loaded) 
     const char *found = path ? path : default_data_path("ASR_SEGMENT_MODEL", "en-lstm.gguf", buf);
     if (found) *loaded = asr_model_load(found);
     if (*loaded && asr_model_get_info(*loaded).bidirectional) {
-        fprintf(stderr, "asr: %s: a bidirectional model cannot find pauses as audio comes; "
-                        "--segment-model needs a streaming one\n",
+        fprintf(stderr,
+                "asr: %s: a bidirectional model cannot find pauses as audio comes; "
+                "--segment-model needs a streaming one\n",
                 found);
         asr_model_free(*loaded);
         *loaded = NULL;

@@ -22,9 +22,9 @@ struct segmenter {
     asr_stream *detector; /* NULL: fixed-length cuts */
     int rate;
     size_t step, chunk, max, quiet_drop, quiet_keep, margin; /* in samples */
-    float *buf;  /* the current segment's audio */
-    size_t n;    /* samples in buf */
-    size_t fed;  /* of which the detector has seen (whole chunks) */
+    float *buf;                                              /* the current segment's audio */
+    size_t n;                                                /* samples in buf */
+    size_t fed;   /* of which the detector has seen (whole chunks) */
     size_t start; /* sample of the recording at buf[0] */
 };
 
@@ -118,7 +118,8 @@ static asr_status take(segmenter *s, size_t cut, int emit, segment_fn fn, void *
 static asr_status advance(segmenter *s, segment_fn fn, void *ctx) {
     while (s->fed + s->chunk <= s->n) {
         if (s->detector) {
-            asr_status st = asr_stream_accept_waveform(s->detector, s->rate, s->buf + s->fed, s->chunk);
+            asr_status st =
+                asr_stream_accept_waveform(s->detector, s->rate, s->buf + s->fed, s->chunk);
             if (st != ASR_OK) return st;
         }
         s->fed += s->chunk;
@@ -158,8 +159,10 @@ asr_status segmenter_finish(segmenter *s, segment_fn fn, void *ctx) {
         st = asr_stream_accept_waveform(s->detector, s->rate, s->buf + s->fed, s->n - s->fed);
         if (st == ASR_OK) st = asr_stream_finish(s->detector);
     }
-    if (st == ASR_OK) st = take(s, s->n, 1, fn, ctx);
-    else take(s, s->n, 0, NULL, NULL);
+    if (st == ASR_OK)
+        st = take(s, s->n, 1, fn, ctx);
+    else
+        take(s, s->n, 0, NULL, NULL);
     s->start = 0;
     return st;
 }

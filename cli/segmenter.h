@@ -25,8 +25,7 @@ typedef asr_status (*segment_fn)(const float *samples, size_t n, size_t start, v
  * (asr_last_error()). */
 segmenter *segmenter_new(const asr_model *detector, const asr_dict *dict, int rate, int silence_ms,
                          int max_ms);
-asr_status segmenter_accept(segmenter *s, const float *samples, size_t n, segment_fn fn,
-                            void *ctx);
+asr_status segmenter_accept(segmenter *s, const float *samples, size_t n, segment_fn fn, void *ctx);
 /* The end of the recording: hands over what is left (fn NULL: drops it),
  * then starts afresh. */
 asr_status segmenter_finish(segmenter *s, segment_fn fn, void *ctx);

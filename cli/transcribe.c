@@ -27,8 +27,7 @@ static const char usage[] =
     "  --model FILE   acoustic model (default: $ASR_MODEL, else pretrained/en-bilstm.gguf,\n"
     "                 else pretrained/en-lstm.gguf)\n"
     "  --beam N       CTC prefix beam width (default 8, " ASR_LM_BEAM_TEXT
-    " with an LM)\n" LM_OPTIONS_HELP
-    "Output (text unless one of these is given):\n"
+    " with an LM)\n" LM_OPTIONS_HELP "Output (text unless one of these is given):\n"
     "  --json         one JSON object (a line) per file: text, duration, segments with\n"
     "                 start, end, text and words; words with start/end seconds and\n"
     "                 confidence\n"
@@ -83,8 +82,7 @@ typedef struct {
 } printer;
 
 /* One format of one file into out. 0 when out of memory. */
-static int write_format(FILE *out, int format, const batch_item *item, int to_stdout,
-                        int several) {
+static int write_format(FILE *out, int format, const batch_item *item, int to_stdout, int several) {
     const transcript *t = &item->t;
     if (format == FMT_JSON) {
         if (!json_transcript(out, item->path, t)) return 0;
@@ -99,7 +97,8 @@ static int write_format(FILE *out, int format, const batch_item *item, int to_st
         fprintf(out, "%s%s%s\n", prefix ? prefix : "", prefix ? "\t" : "", text);
         free(text);
     }
-    if (t->n_segments == 0 && to_stdout) fprintf(out, "%s%s\n", prefix ? prefix : "", prefix ? "\t" : "");
+    if (t->n_segments == 0 && to_stdout)
+        fprintf(out, "%s%s\n", prefix ? prefix : "", prefix ? "\t" : "");
     return 1;
 }
 
@@ -183,8 +182,9 @@ static int clashes(const char *output, char **inputs, int n_inputs, char **outpu
         }
     for (int k = 0; k < n_outputs; k++)
         if (outputs[k] && strcmp(outputs[k], output) == 0) {
-            fprintf(stderr, "asr: %s: two inputs would write the same output; transcribe them "
-                            "into different --output-dir folders\n",
+            fprintf(stderr,
+                    "asr: %s: two inputs would write the same output; transcribe them "
+                    "into different --output-dir folders\n",
                     output);
             return 1;
         }
@@ -309,8 +309,8 @@ int cmd_transcribe(int argc, char **argv) {
                 goto done;
             }
         } else if ((r = opt_value(argc, argv, &i, "endpoint-silence-ms", 0, &v)) != 0) {
-            if (r < 0 || !opt_int("--endpoint-silence-ms", v, 0, 600000,
-                                  &opt.params.endpoint_silence_ms))
+            if (r < 0 ||
+                !opt_int("--endpoint-silence-ms", v, 0, 600000, &opt.params.endpoint_silence_ms))
                 goto done;
         } else if ((r = opt_value(argc, argv, &i, "max-utterance-ms", 0, &v)) != 0) {
             if (r < 0 || !opt_int("--max-utterance-ms", v, 1000, 600000,
@@ -319,8 +319,9 @@ int cmd_transcribe(int argc, char **argv) {
         } else if ((r = lm_option(argc, argv, &i, &lmo)) != 0) {
             if (r < 0) goto done;
         } else {
-            fprintf(stderr, "asr transcribe: unknown option '%s' (see --help; '--' before a "
-                            "file name that starts with '-')\n",
+            fprintf(stderr,
+                    "asr transcribe: unknown option '%s' (see --help; '--' before a "
+                    "file name that starts with '-')\n",
                     argv[i]);
             goto done;
         }
@@ -343,8 +344,9 @@ int cmd_transcribe(int argc, char **argv) {
         goto done;
     }
     if (p.output && n_files > 1) {
-        fprintf(stderr, "asr transcribe: -o names one output for one input; with %d inputs use "
-                        "--output-dir DIR\n",
+        fprintf(stderr,
+                "asr transcribe: -o names one output for one input; with %d inputs use "
+                "--output-dir DIR\n",
                 n_files);
         goto done;
     }
