@@ -165,7 +165,7 @@ static double total_seconds(char **paths, int n) {
 }
 
 /* Waits for item i, redrawing the progress line four times a second. */
-static void wait_for(batch *b, int i, progress *p) {
+static void wait_for(batch *b, int i, progress_line *p) {
     pthread_mutex_lock(&b->lock);
     while (!b->done[i]) {
         if (!p->on) {
@@ -178,7 +178,7 @@ static void wait_for(batch *b, int i, progress *p) {
         if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
         pthread_cond_timedwait(&b->finished_one, &b->lock, &until);
         pthread_mutex_unlock(&b->lock);
-        progress_draw(p, (double)atomic_load(&b->audio_ms) / 1000.0, i);
+        progress_line_draw(p, (double)atomic_load(&b->audio_ms) / 1000.0, i);
         pthread_mutex_lock(&b->lock);
     }
     pthread_mutex_unlock(&b->lock);
@@ -195,8 +195,8 @@ void batch_run(const batch_options *opt, char **paths, int n_paths) {
         free(b.items), free(b.done), free(tids);
         return;
     }
-    progress p;
-    progress_start(&p, opt->progress, 0, n_paths);
+    progress_line p;
+    progress_line_start(&p, opt->progress, 0, n_paths);
     if (p.on) p.total_seconds = total_seconds(paths, n_paths);
     for (int i = 0; i < n_paths; i++)
         b.items[i].path = paths[i];
@@ -214,14 +214,14 @@ void batch_run(const batch_options *opt, char **paths, int n_paths) {
         batch_item *item = &b.items[i];
         if (!item->text && !item->error) item->error = format_error(item->path, "out of memory");
         int redraw = p.drawn;
-        progress_clear(&p);
+        progress_line_clear(&p);
         opt->on_done(item, i, opt->ctx);
         if (redraw && i + 1 < n_paths)
-            progress_draw(&p, (double)atomic_load(&b.audio_ms) / 1000.0, i + 1);
+            progress_line_draw(&p, (double)atomic_load(&b.audio_ms) / 1000.0, i + 1);
         transcript_free(&item->t);
         free(item->text), free(item->error);
     }
-    progress_clear(&p);
+    progress_line_clear(&p);
     for (int t = 0; t < started; t++)
         pthread_join(tids[t], NULL);
     pthread_cond_destroy(&b.finished_one);

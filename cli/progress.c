@@ -11,11 +11,11 @@ double progress_now(void) {
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-void progress_start(progress *p, int wanted, double total_seconds, int files) {
-    *p = (progress){.on = wanted && isatty(STDERR_FILENO),
-                    .t0 = progress_now(),
-                    .total_seconds = total_seconds,
-                    .files = files};
+void progress_line_start(progress_line *p, int wanted, double total_seconds, int files) {
+    *p = (progress_line){.on = wanted && isatty(STDERR_FILENO),
+                         .t0 = progress_now(),
+                         .total_seconds = total_seconds,
+                         .files = files};
 }
 
 const char *progress_clock(double seconds, char *buf) {
@@ -27,7 +27,7 @@ const char *progress_clock(double seconds, char *buf) {
     return buf;
 }
 
-void progress_draw(progress *p, double done, int files_done) {
+void progress_line_draw(progress_line *p, double done, int files_done) {
     if (!p->on) return;
     double wall = progress_now() - p->t0;
     double speed = wall > 0 ? done / wall : 0;
@@ -50,7 +50,7 @@ void progress_draw(progress *p, double done, int files_done) {
     p->drawn = 1;
 }
 
-void progress_clear(progress *p) {
+void progress_line_clear(progress_line *p) {
     if (!p->on || !p->drawn) return;
     fputs("\r\033[K", stderr);
     fflush(stderr);

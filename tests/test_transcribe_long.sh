@@ -158,6 +158,10 @@ if script -qec true /dev/null >/dev/null 2>&1; then
     check "eval progress on a terminal" grep -q "files\]" "$tmp/tty"
     script -qec "'$ASR' eval -q '$tmp/m.tsv' >/dev/null" /dev/null >"$tmp/tty" 2>&1
     check "eval --quiet" test ! -s "$tmp/tty"
+    script -qec "'$ASR' bench -j 0 '$A' '$B' >/dev/null" /dev/null >"$tmp/tty" 2>&1
+    check "bench progress on a terminal" grep -q "streaming .* 1/2  50%" "$tmp/tty"
+    script -qec "'$ASR' bench -q -j 0 '$A' '$B' >/dev/null" /dev/null >"$tmp/tty" 2>&1
+    check "bench --quiet" test ! -s "$tmp/tty"
 else
     echo "SKIP: no pseudo-terminal (script from bsdutils)" >&2
 fi
