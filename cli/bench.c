@@ -19,6 +19,7 @@
 #include "bench_stats.h"
 #include "cli.h"
 #include "text_file.h"
+#include "progress.h"
 
 static const char usage[] =
     "Usage: asr bench [OPTIONS] FILE...\n"
@@ -59,6 +60,7 @@ static const char usage[] =
     "  -j N              throughput with 1..N threads (default: the number of CPUs);\n"
     "                    0 skips the throughput pass\n"
     "  --json            one JSON object instead of the table\n"
+    "  -q, --quiet       no progress line (shown only when stderr is a terminal)\n"
     "  -h, --help        this text\n"
     "Decoding as for 'asr transcribe' (the same defaults):\n" LM_OPTIONS_HELP "\n"
     "A file that cannot be read gets a one-line error and is left out; the exit\n"
@@ -148,13 +150,23 @@ static int read_manifest(const char *manifest, char ***files, int *n) {
 
 static void progress(const bench_options *o, const char *phase, int done, int total) {
     if (!o->progress) return;
+    /* The time left, from this phase's pace so far. */
+    static const char *last_phase;
+    static double phase_t0;
+    if (phase != last_phase && (!last_phase || strcmp(phase, last_phase)))
+        phase_t0 = progress_now();
+    last_phase = phase;
     enum { WIDTH = 30 };
     int filled = total ? done * WIDTH / total : WIDTH;
-    char bar[WIDTH + 1];
+    char bar[WIDTH + 1], eta[32];
     for (int i = 0; i < WIDTH; i++)
         bar[i] = i < filled ? '#' : '.';
     bar[WIDTH] = '\0';
-    fprintf(stderr, "\r%-18s [%s] %d/%d", phase, bar, done, total);
+    fprintf(stderr, "\r\033[K%-18s [%s] %d/%d %3d%%", phase, bar, done, total,
+            total ? 100 * done / total : 100);
+    double spent = progress_now() - phase_t0;
+    if (done > 0 && done < total)
+        fprintf(stderr, "  ETA %s", progress_clock(spent / done * (total - done), eta));
     fflush(stderr);
 }
 
@@ -569,6 +581,8 @@ int cmd_bench(int argc, char **argv) {
             fputs(usage, stdout);
             rc = EXIT_OK;
             goto done;
+        } else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
+            o.progress = 0;
         } else if (!strcmp(argv[i], "--json")) {
             o.json = 1;
         } else if ((m = opt_value(argc, argv, &i, "model", 0, &v)) != 0) {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "asr.h"
+#include "transcript.h"
 
 /* Exit codes shared by every subcommand. */
 enum { EXIT_OK = 0, EXIT_SOME_FAILED = 1, EXIT_USAGE = 2 };
@@ -97,7 +98,9 @@ int cmd_lm_ppl(int argc, char **argv);
 
 /* Writes s as a JSON string literal; bytes that are not UTF-8 become U+FFFD. */
 void json_string(FILE *out, const char *s);
-/* {"file":...,"text":...,"duration":...,"words":[...]} without a newline. */
-void json_result(FILE *out, const char *file, const asr_result *r);
+/* {"file","text","duration","segments":[{"start","end","text","words"}],
+ * "words"} without a newline; times from the start of the file. 0 when out
+ * of memory. */
+int json_transcript(FILE *out, const char *file, const transcript *t);
 
 #endif

@@ -28,6 +28,7 @@ static const char usage[] =
     " with an LM)\n" LM_OPTIONS_HELP "  -j N           utterances at a time (default 1)\n"
     "  --details      one line per utterance: ID, word errors, reference, hypothesis\n"
     "  --json         the summary as one JSON object per manifest\n"
+    "  -q, --quiet    no progress line (shown only when stderr is a terminal)\n"
     "  -h, --help     this text\n"
     "\n"
     "A file that cannot be transcribed is reported and scored as an empty\n"
@@ -140,12 +141,9 @@ static void score_item(const batch_item *item, int i, void *ctx) {
     s->audio_seconds += item->audio_seconds;
     if (s->details) printf("%s\t%zu/%zu\t%s\t%s\n", s->m->ids[i], errors(w), w.ref_len, ref, hyp);
     free(normalised);
-    if (isatty(STDERR_FILENO) && !s->details)
-        fprintf(stderr, "\r[%d/%d]", i + 1, s->m->n), fflush(stderr);
 }
 
 static void report(const char *file, const scorer *s, double cpu, int json) {
-    if (isatty(STDERR_FILENO) && !s->details) fprintf(stderr, "\r\033[K");
     const edit_counts *w = &s->words, *c = &s->chars;
     if (json) {
         printf("{\"manifest\":");
@@ -166,7 +164,11 @@ static void report(const char *file, const scorer *s, double cpu, int json) {
 
 int cmd_eval(int argc, char **argv) {
     static const char *const model_names[] = {"en-bilstm.gguf", "en-lstm.gguf", NULL};
-    batch_options opt = {.params = asr_stream_default_params(), .threads = 1, .pcm_rate = 16000};
+    batch_options opt = {.params = asr_stream_default_params(),
+                         .threads = 1,
+                         .pcm_rate = 16000,
+                         .pcm_channels = 1,
+                         .progress = 1};
     const char *model_path = NULL, *v;
     lm_options lmo = {0};
     int details = 0, json = 0, n_files = 0, rc = EXIT_USAGE;
@@ -182,6 +184,8 @@ int cmd_eval(int argc, char **argv) {
             details = 1;
         } else if (!strcmp(argv[i], "--json")) {
             json = 1;
+        } else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
+            opt.progress = 0;
         } else if ((r = opt_value(argc, argv, &i, "model", 0, &v)) != 0) {
             if (r < 0) goto done;
             model_path = v;
@@ -209,9 +213,14 @@ int cmd_eval(int argc, char **argv) {
         asr_model_free(model);
         model = NULL;
     }
+    asr_model *detector = NULL;
+    opt.model = model;
+    if (model && !batch_find_detector(&opt, NULL, &detector)) {
+        asr_model_free(model);
+        model = NULL;
+    }
     if (!model) goto done;
     rc = EXIT_OK;
-    opt.model = model;
     opt.on_done = score_item;
     for (int k = 0; k < n_files; k++) {
         manifest m = {0};
@@ -228,6 +237,7 @@ int cmd_eval(int argc, char **argv) {
         if (s.failed) rc = EXIT_SOME_FAILED;
         manifest_free(&m);
     }
+    asr_model_free(detector);
     asr_model_free(model);
 done:
     lm_options_free(&lmo);

@@ -313,8 +313,8 @@ typedef struct {
  * ASR_ERR_IO: missing or unreadable file. ASR_ERR_FORMAT: not audio, corrupt
  * (a zero rate or channel count included), truncated (fewer frames than the
  * header promises) or no audio at all. ASR_ERR_UNSUPPORTED: a rate outside
- * 1000..384000 Hz, more than 64 channels, longer than 4 hours or an encoding
- * libsndfile cannot decode. ASR_ERR_AUDIO: a NaN or Inf sample. */
+ * 1000..384000 Hz, more than 64 channels, longer than 4 hours or 256 M
+ * samples (1 GiB), or an encoding libsndfile cannot decode. ASR_ERR_AUDIO: a NaN or Inf sample. */
 ASR_API asr_status asr_audio_read_file(const char *path, asr_audio *out);
 
 /* Frees the samples and empties *audio; accepts NULL and empty audio. */

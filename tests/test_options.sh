@@ -68,6 +68,18 @@ refused() {
         failed=$((failed + 1))
     fi
 }
+# quiet COMMAND "ARGS": on a terminal a progress line shows, and -q and
+# --quiet remove it (script from bsdutils gives the pseudo-terminal)
+quiet() {
+    local cmd=$1
+    tested+=("$cmd -q" "$cmd --quiet")
+    script -qec "cd '$ROOT' && '$ASR' $cmd $2 >/dev/null" /dev/null >"$tmp/tty" 2>&1
+    check "asr $cmd shows progress on a terminal" test -s "$tmp/tty"
+    for q in -q --quiet; do
+        script -qec "cd '$ROOT' && '$ASR' $cmd $q $2 >/dev/null" /dev/null >"$tmp/tty" 2>&1
+        check "asr $cmd $q: no progress" test ! -s "$tmp/tty"
+    done
+}
 helps() { # helps COMMAND: -h and --help print the usage
     tested+=("$1 -h" "$1 --help")
     check "$1 -h" bash -c "'$ASR' $1 -h | grep -q '^Usage: asr $1'"
@@ -98,6 +110,24 @@ lm_options transcribe "--model $M" "$W"
 changes transcribe --json "--model $M $W" "--model $M --json $W"
 refused transcribe -j "--model $M -j 0 $W $W2" # -j 2 = -j 1 in output: tests/test_cli.sh
 STDIN=$tmp/w.raw changes transcribe --rate "--model $M - --rate 16000" "--model $M - --rate 8000"
+changes transcribe --srt "--model $M $W" "--model $M --srt $W"
+changes transcribe --text "--model $M --json $W" "--model $M --json --text $W"
+changes transcribe -o "--model $M $W" "--model $M -o $tmp/o.txt $W"
+changes transcribe --output-dir "--model $M $W" "--model $M --output-dir $tmp/out $W"
+quiet transcribe "--model $M $W"
+sox $W -r 16000 -c 1 "$tmp/gap.wav" pad 0 0.5 # a 0.5 s pause, then more speech:
+sox "$tmp/gap.wav" $W "$tmp/two.wav"             # one utterance at 800 ms, two at 100
+changes transcribe --endpoint-silence-ms "--model $M --json $tmp/two.wav" \
+    "--model $M --json --endpoint-silence-ms 100 $tmp/two.wav"
+changes transcribe --max-utterance-ms "--model $M --json $W" \
+    "--model $M --json --max-utterance-ms 500 $W"
+changes transcribe --segment-model "--model pretrained/en-bilstm.gguf --json $W" \
+    "--model pretrained/en-bilstm.gguf --segment-model pretrained/en-rnn.gguf --json $W"
+sox $W -t raw -r 16000 -e floating-point -b 32 -c 1 "$tmp/w.f32"
+STDIN=$tmp/w.f32 changes transcribe --format "--model $M - --rate 16000" \
+    "--model $M - --rate 16000 --format f32"
+STDIN=$tmp/w.raw changes transcribe --channels "--model $M - --rate 16000" \
+    "--model $M - --rate 16000 --channels 2"
 
 # ---- eval ----
 helps eval
@@ -106,6 +136,7 @@ lm_options eval "--model $M --details" "$MAN" # the hypotheses, not only rates
 refused eval -j "--model $M -j 0 $MAN"
 changes eval --details "--model $M $MAN" "--model $M --details $MAN"
 changes eval --json "--model $M $MAN" "--model $M --json $MAN"
+quiet eval "--model $M $MAN"
 
 # ---- live ----
 helps live
@@ -138,6 +169,7 @@ changes "$B" --chunk-ms "--model $M $W2" "--model $M --chunk-ms 40 $W2"
 changes bench -j "--model $M -j 0 $W2" "--model $M -j 1 $W2"
 changes bench --json "--model $M -j 0 $W2" "--model $M -j 0 --json $W2"
 lm_options "$B" "--model $M" "$W2"
+quiet bench "--model $M -j 0 $W $W2"
 
 # ---- lm-build, lm-ppl, pronounce ----
 helps lm-build

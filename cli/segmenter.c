@@ -1,0 +1,168 @@
+#include "segmenter.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Audio handed to the detector per call, and so the resolution of the cuts:
+ * about CHUNK_MS, in whole model steps. Fixed, so that the cuts do not depend
+ * on how the input was read; whole steps, so that every segment starts on
+ * the step grid of the recording and is framed as it would be if the
+ * recording were decoded whole (the shipped models' word error rate differs
+ * by several points between grids: docs/BENCHMARKS.md). */
+#define CHUNK_MS 100
+/* Audio in which the detector recognised nothing is dropped once it is
+ * this long, all but its last KEEP_MS (the onset of speech to come). */
+#define QUIET_DROP_MS 4000
+#define QUIET_KEEP_MS 1020
+/* A segment is decoded from MARGIN_MS before the detector's first word to
+ * MARGIN_MS after its last: CTC places word times late and early. */
+#define MARGIN_MS 300
+
+struct segmenter {
+    asr_stream *detector; /* NULL: fixed-length cuts */
+    int rate;
+    size_t step, chunk, max, quiet_drop, quiet_keep, margin; /* in samples */
+    float *buf;                                              /* the current segment's audio */
+    size_t n;                                                /* samples in buf */
+    size_t fed;   /* of which the detector has seen (whole chunks) */
+    size_t start; /* sample of the recording at buf[0] */
+};
+
+/* ms in samples, rounded to whole steps (at least one). */
+static size_t steps_of(const segmenter *s, int ms) {
+    size_t n = (size_t)((double)s->rate * ms / 1000.0 / (double)s->step + 0.5);
+    return (n ? n : 1) * s->step;
+}
+
+segmenter *segmenter_new(const asr_model *detector, const asr_dict *dict, int rate, int silence_ms,
+                         int max_ms) {
+    segmenter *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->rate = rate;
+    int step_ms = detector ? asr_model_get_info(detector).frame_shift_ms : 10;
+    s->step = (size_t)((double)rate * (step_ms > 0 ? step_ms : 10) / 1000.0);
+    if (s->step == 0) s->step = 1;
+    s->chunk = steps_of(s, CHUNK_MS);
+    s->max = steps_of(s, max_ms);
+    if (s->max < s->chunk) s->max = s->chunk;
+    s->quiet_drop = steps_of(s, QUIET_DROP_MS);
+    s->quiet_keep = steps_of(s, QUIET_KEEP_MS);
+    s->margin = steps_of(s, MARGIN_MS);
+    s->buf = malloc((s->max + s->chunk) * sizeof *s->buf);
+    if (detector) {
+        asr_stream_params p = asr_stream_default_params();
+        p.beam_size = 1; /* greedy: only where the symbols are matters */
+        p.endpoint_silence_ms = silence_ms;
+        p.endpoint_max_utterance_ms = max_ms;
+        p.dict = dict; /* phone models spell words through it */
+        s->detector = asr_stream_new(detector, &p);
+    }
+    if (!s->buf || (detector && !s->detector)) {
+        segmenter_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void segmenter_free(segmenter *s) {
+    if (!s) return;
+    asr_stream_free(s->detector);
+    free(s->buf);
+    free(s);
+}
+
+/* Where to cut a segment that reached its maximum length: halfway between
+ * the detector's last two words, so that no word is split; else here. */
+static size_t cut_between_words(segmenter *s) {
+    const asr_result *r = s->detector ? asr_stream_result(s->detector) : NULL;
+    if (!r || r->n_words < 2) return s->fed;
+    const asr_word *w = &r->words[r->n_words - 2];
+    double at = 0.5 * ((double)w[0].end + (double)w[1].start) * s->rate;
+    if (at < (double)s->chunk || at > (double)s->fed) return s->fed;
+    return (size_t)at / s->step * s->step;
+}
+
+static int recognised_nothing(segmenter *s) {
+    asr_partial p = asr_stream_partial(s->detector);
+    return !*p.stable && !*p.unstable;
+}
+
+/* The part of buf[0..cut) worth decoding (MARGIN_MS around the detector's
+ * words, starting on the step grid); all of it when the detector
+ * recognised nothing. */
+static void speech_span(segmenter *s, size_t cut, size_t *from, size_t *to) {
+    *from = 0, *to = cut;
+    const asr_result *r = s->detector ? asr_stream_result(s->detector) : NULL;
+    if (!r || r->n_words == 0) return;
+    double a = (double)r->words[0].start * s->rate - (double)s->margin;
+    double b = (double)r->words[r->n_words - 1].end * s->rate + (double)s->margin;
+    if (a > 0 && a < (double)cut) *from = (size_t)(a + 0.5) / s->step * s->step;
+    if (b > (double)*from && b < (double)cut) *to = (size_t)b;
+}
+
+/* Hands buf[0..cut) to fn (or drops it) and restarts the detector on the
+ * audio after it. */
+static asr_status take(segmenter *s, size_t cut, int emit, segment_fn fn, void *ctx) {
+    size_t from, to;
+    speech_span(s, cut, &from, &to);
+    asr_status st = emit && cut && fn ? fn(s->buf + from, to - from, s->start + from, ctx) : ASR_OK;
+    memmove(s->buf, s->buf + cut, (s->n - cut) * sizeof *s->buf);
+    s->n -= cut;
+    s->start += cut;
+    s->fed = 0;
+    if (s->detector) asr_stream_reset(s->detector);
+    return st;
+}
+
+/* Feeds the detector whole chunks and cuts where its rules say. */
+static asr_status advance(segmenter *s, segment_fn fn, void *ctx) {
+    while (s->fed + s->chunk <= s->n) {
+        if (s->detector) {
+            asr_status st =
+                asr_stream_accept_waveform(s->detector, s->rate, s->buf + s->fed, s->chunk);
+            if (st != ASR_OK) return st;
+        }
+        s->fed += s->chunk;
+        size_t cut = 0;
+        int emit = 1;
+        if (s->fed >= s->max)
+            cut = cut_between_words(s);
+        else if (s->detector && asr_stream_is_endpoint(s->detector))
+            cut = s->fed;
+        else if (s->detector && s->fed >= s->quiet_drop && recognised_nothing(s))
+            cut = s->fed - s->quiet_keep, emit = 0;
+        if (cut) {
+            asr_status st = take(s, cut, emit, fn, ctx);
+            if (st != ASR_OK) return st;
+        }
+    }
+    return ASR_OK;
+}
+
+asr_status segmenter_accept(segmenter *s, const float *x, size_t n, segment_fn fn, void *ctx) {
+    while (n > 0) {
+        /* advance() leaves less than max + chunk in buf: room for a chunk. */
+        size_t room = s->max + s->chunk - s->n, take_n = n < room ? n : room;
+        memcpy(s->buf + s->n, x, take_n * sizeof *x);
+        s->n += take_n;
+        x += take_n;
+        n -= take_n;
+        asr_status st = advance(s, fn, ctx);
+        if (st != ASR_OK) return st;
+    }
+    return ASR_OK;
+}
+
+asr_status segmenter_finish(segmenter *s, segment_fn fn, void *ctx) {
+    asr_status st = ASR_OK;
+    if (s->detector && fn) { /* the detector's last word, for the span */
+        st = asr_stream_accept_waveform(s->detector, s->rate, s->buf + s->fed, s->n - s->fed);
+        if (st == ASR_OK) st = asr_stream_finish(s->detector);
+    }
+    if (st == ASR_OK)
+        st = take(s, s->n, 1, fn, ctx);
+    else
+        take(s, s->n, 0, NULL, NULL);
+    s->start = 0;
+    return st;
+}
