@@ -18,8 +18,8 @@
 #include "audio.h"
 #include "bench_stats.h"
 #include "cli.h"
-#include "text_file.h"
 #include "progress.h"
+#include "text_file.h"
 
 static const char usage[] =
     "Usage: asr bench [OPTIONS] FILE...\n"
