@@ -51,6 +51,10 @@ const char *data_search_places(const char *name);
  * (default_model_path() has already said why). */
 /* Loads a model, printing "asr: PATH: problem" on failure. */
 asr_model *load_model_or_complain(const char *path);
+/* The same, refusing a bidirectional model with "it cannot ADVICE" (for
+ * the commands that stream: live, serve). */
+asr_model *load_streaming_model_or_complain(const char *command, const char *path,
+                                            const char *advice);
 
 /* The LM options of transcribe and eval (cli/lm_build.c). */
 #define ASR_DEFAULT_LM "en-3gram.lmbin"

@@ -633,18 +633,13 @@ int cmd_live(int argc, char **argv) {
     }
 
     const char *model_path = o.model_path ? o.model_path : default_model_path(model_names);
-    asr_model *model = load_model_or_complain(model_path);
+    asr_model *model = load_streaming_model_or_complain(
+        "live", model_path,
+        "transcribe live. Use a streaming model (--model pretrained/en-lstm.gguf), or 'asr "
+        "transcribe' for files");
     asr_stream *stream = NULL;
     rc = EXIT_USAGE;
     if (!model) goto done;
-    if (asr_model_get_info(model).bidirectional) {
-        fprintf(stderr,
-                "asr live: %s is bidirectional: it needs the whole recording before it can say "
-                "anything, so it cannot transcribe live. Use a streaming model (--model "
-                "pretrained/en-lstm.gguf), or 'asr transcribe' for files.\n",
-                model_path);
-        goto done;
-    }
     /* The same LM defaults as 'asr transcribe', so that both give one text. */
     if (!lm_options_apply(&lmo, model, &o.params)) goto done;
     stream = asr_stream_new(model, &o.params);

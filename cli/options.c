@@ -119,3 +119,17 @@ asr_model *load_model_or_complain(const char *path) {
     if (!m) fprintf(stderr, "asr: %s\n", asr_last_error());
     return m;
 }
+
+asr_model *load_streaming_model_or_complain(const char *command, const char *path,
+                                            const char *advice) {
+    asr_model *m = load_model_or_complain(path);
+    if (m && asr_model_get_info(m).bidirectional) {
+        fprintf(stderr,
+                "asr %s: %s is bidirectional: it needs the whole recording before it can say "
+                "anything, so it cannot %s.\n",
+                command, path, advice);
+        asr_model_free(m);
+        return NULL;
+    }
+    return m;
+}

@@ -667,16 +667,9 @@ int cmd_serve(int argc, char **argv) {
     }
 
     const char *model_path = o.model_path ? o.model_path : default_model_path(model_names);
-    asr_model *model = load_model_or_complain(model_path);
+    asr_model *model = load_streaming_model_or_complain(
+        "serve", model_path, "stream. Use a streaming model (--model pretrained/en-lstm.gguf)");
     if (!model) goto done;
-    if (asr_model_get_info(model).bidirectional) {
-        fprintf(stderr,
-                "asr serve: %s is bidirectional: it needs the whole recording before it can say "
-                "anything, so it cannot stream. Use a streaming model (--model "
-                "pretrained/en-lstm.gguf).\n",
-                model_path);
-        goto done;
-    }
     /* The same LM defaults as 'asr transcribe' and 'asr live'. */
     if (!lm_options_apply(&lmo, model, &o.params)) goto done;
     sv.page = malloc(LWS_PRE + serve_page_len);
