@@ -53,7 +53,7 @@ typedef struct {
     asr_audio audio;
     size_t chunk, sent; /* samples per frame, samples sent */
     char *config;       /* the JSON config, sent first */
-    int config_sent, eof_sent, got_stats, failed, finished;
+    int config_sent, ready, eof_sent, got_stats, failed, finished;
     lws_usec_t start;
     char *text; /* a message being received */
     size_t text_len;
@@ -86,11 +86,11 @@ static int send_text(struct lws *wsi, const char *json) {
 static int send_next(client *c, struct lws *wsi) {
     if (!c->config_sent) {
         c->config_sent = 1;
-        c->start = lws_now_usecs();
-        lws_callback_on_writable(wsi);
         return send_text(wsi, c->config);
     }
-    if (c->eof_sent) return 0;
+    /* Audio only once the server said "ready": a refused stream (token, full server) then
+       has nothing of ours unread when the server closes, so its error reaches us intact. */
+    if (!c->ready || c->eof_sent) return 0;
     if (c->sent >= c->audio.n || interrupted) {
         c->eof_sent = 1;
         return send_text(wsi, "{\"eof\":1}");
@@ -140,6 +140,10 @@ static void take_message(client *c) {
         fprintf(stderr, "asr client: the server says: %s\n",
                 cJSON_IsString(e) ? e->valuestring : "(an error without a message)");
         c->failed = 1;
+    } else if (!strcmp(t, "ready") && !c->ready) {
+        c->ready = 1;
+        c->start = lws_now_usecs();
+        if (c->wsi) lws_callback_on_writable(c->wsi);
     } else if (!strcmp(t, "stats")) {
         c->got_stats = 1;
     } else if (!j) {
@@ -184,6 +188,17 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         c->failed = 1;
         c->finished = 1;
         return 0;
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: {
+        /* A close without an error message before it: say its code. */
+        unsigned code = len >= 2 ? (unsigned)((const unsigned char *)in)[0] << 8 |
+                                       ((const unsigned char *)in)[1]
+                                 : 1005;
+        if (code != 1000 && !c->failed && !c->got_stats) {
+            fprintf(stderr, "asr client: the server closed the stream (WebSocket code %u)\n", code);
+            c->failed = 1;
+        }
+        return 0;
+    }
     case LWS_CALLBACK_CLIENT_CLOSED:
         c->finished = 1;
         c->wsi = NULL;

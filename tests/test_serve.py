@@ -406,7 +406,8 @@ r = subprocess.run([ASR, "client", "--token-file", tok, "--speed", "0",
 check("asr client --token-file", r.returncode == 0 and r.stdout.strip() == want_short, r.stderr)
 r = subprocess.run([ASR, "client", "--token", "bad", "ws://127.0.0.1:%d/" % sec.port, SHORT],
                    capture_output=True, text=True)
-check("asr client, wrong token: exit 1, the server's message", r.returncode == 1 and "token" in r.stderr)
+check("asr client, wrong token: exit 1, the server's message", r.returncode == 1 and "token" in r.stderr,
+      "exit %d, stderr %r" % (r.returncode, r.stderr))
 check("token server: exit 0", sec.stop(signal.SIGTERM) == 0)
 warn = Server("--host", "0.0.0.0")
 check("0.0.0.0 without a token: a warning", "warning" in warn.stderr() and "--token" in warn.stderr())
