@@ -32,10 +32,6 @@ for h in "${harnesses[@]}"; do
     extra=()
     limit_mb=256
     [[ $h == stream ]] && extra=(-max_len=2048) # a tenth of a second of audio is plenty
-    # The audio reader still holds whole files in memory (issue 14, finding 2,
-    # the long-recordings work): a few hundred bytes of FLAC or a WAV header can
-    # ask for 256 MB of samples. Its limit goes back to 256 MB with that reader.
-    [[ $h == audio ]] && limit_mb=1024
     "build-fuzz/tests/fuzz/fuzz_$h" "${extra[@]}" -max_total_time="$seconds" -malloc_limit_mb=$limit_mb \
         -rss_limit_mb=1024 -timeout=10 -print_final_stats=1 \
         -artifact_prefix="build-fuzz/crashes/${h}-" "$work" "$seeds" >"$log" 2>&1 || rc=$?
