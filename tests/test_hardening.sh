@@ -69,6 +69,43 @@ head -c 3000000 /dev/zero | tr '\0' 'x' >"$tmp/long.arpa"
 check "an endless ARPA line" capped 2 transcribe --model $LSTM --lm "$tmp/long.arpa" $WAV
 check "an endless ARPA line named" grep -q "long.arpa:1: line longer than 64 KiB" "$tmp/err"
 
+# ---- Finding 2: no input length takes memory (docs/ROBUSTNESS.md's bound) -------
+# Endless zeros on stdin and a 3-hour file are read in blocks: peak RSS stays
+# far below the documented 256 MB beyond the model and LM, under the cap. The
+# tiny test model keeps it quick; the reader, resampler and segmenter are the
+# default's. (Release build only: RSS means nothing under ASan, and it is slow.)
+TINY=tests/fixtures/parity_rnn.gguf
+peak_rss_kb() { # peak_rss_kb STDIN ARGS...: runs asr, prints its peak RSS in KiB; fails unless exit 0
+    local input=$1
+    shift
+    python3 -c '
+import resource, subprocess, sys
+with open(sys.argv[1], "rb") as stdin:
+    rc = subprocess.run(sys.argv[2:], stdin=stdin, stdout=subprocess.DEVNULL).returncode
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.exit(rc)' "$input" "$ASR" "$@"
+}
+under_bound() { # under_bound NAME STDIN ARGS...: exit 0 and peak RSS below 256 MB, under the cap
+    local name=$1 kb
+    shift
+    kb=$( (ulimit -v $CAP_KB && peak_rss_kb "$@")) || { echo "$name: asr failed" >&2; return 1; }
+    echo "$name: peak RSS $((kb / 1024)) MiB" >&2
+    ((kb < 256 * 1024))
+}
+if ((sanitized)); then
+    echo "skipped under a sanitizer: the peak-RSS checks of endless and 3-hour inputs" >&2
+else
+    head -c 200000000 /dev/zero >"$tmp/zeros.raw" # 4.3 min at 384 kHz: a 4.2 GB buffer before
+    check "/dev/zero's bytes on stdin at 384 kHz: bounded" \
+        under_bound "zeros on stdin" "$tmp/zeros.raw" transcribe -q --model $TINY --no-lm --rate 384000 -
+    rm -f "$tmp/zeros.raw"
+    # -D: no dither, so the FLAC of silence is small (it decodes to 691 MB of floats).
+    sox -D -n -r 16000 -c 1 -b 16 "$tmp/three_hours.flac" trim 0 10800
+    check "a 3-hour file: bounded" \
+        under_bound "3-hour FLAC" /dev/null transcribe -q --model $TINY --no-lm "$tmp/three_hours.flac"
+    rm -f "$tmp/three_hours.flac"
+fi
+
 # ---- Finding 6: lines of text files are capped --------------------------------
 cp "$tmp/long.arpa" "$tmp/long.txt"
 check "endless manifest line (eval)" capped 1 eval --model $LSTM "$tmp/long.txt"
