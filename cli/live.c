@@ -106,7 +106,7 @@ typedef struct {
     /* File and stdin: the reader thread. */
     pthread_t thread;
     int has_thread;
-    asr_audio audio; /* the whole file */
+    asr_audio_reader *reader; /* the file, read block by block: no length takes memory */
     int realtime;
     char error[300]; /* a read failure, set by the reader before it closes the ring */
     int odd_byte;
@@ -127,26 +127,34 @@ static void push_waiting(source *src, const float *x, size_t n) {
 
 static void *read_file(void *arg) {
     source *src = arg;
-    size_t n = src->audio.n, chunk = (size_t)src->rate / 100 + 1;
-    if (src->max_samples && src->max_samples < n) n = src->max_samples;
+    float block[4096];
+    size_t chunk = (size_t)src->rate / 100 + 1, at = 0, m = 0;
+    if (chunk > sizeof block / sizeof *block) chunk = sizeof block / sizeof *block;
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
-    for (size_t at = 0; at < n && !atomic_load(&src->stop); at += chunk) {
-        size_t m = n - at < chunk ? n - at : chunk;
+    while (!atomic_load(&src->stop) && !(src->max_samples && at >= src->max_samples)) {
+        size_t want = chunk;
+        if (src->max_samples && want > src->max_samples - at) want = src->max_samples - at;
+        if (asr_audio_reader_read(src->reader, block, want, &m) != ASR_OK) {
+            snprintf(src->error, sizeof src->error, "%s", asr_last_error());
+            break;
+        }
+        if (m == 0) break;
         if (!src->realtime) {
-            push_waiting(src, src->audio.samples + at, m);
-            continue;
+            push_waiting(src, block, m);
+        } else {
+            /* A microphone hands samples over once they have been spoken, and
+             * cannot wait: the same here. */
+            double due = (double)(at + m) / src->rate;
+            struct timespec t = start;
+            t.tv_sec += (time_t)due;
+            t.tv_nsec += (long)((due - floor(due)) * 1e9);
+            if (t.tv_nsec >= 1000000000L) t.tv_sec++, t.tv_nsec -= 1000000000L;
+            while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) == EINTR) {
+            }
+            asr_ring_write(src->ring, block, m);
         }
-        /* A microphone hands samples over once they have been spoken, and
-         * cannot wait: the same here. */
-        double due = (double)(at + m) / src->rate;
-        struct timespec t = start;
-        t.tv_sec += (time_t)due;
-        t.tv_nsec += (long)((due - floor(due)) * 1e9);
-        if (t.tv_nsec >= 1000000000L) t.tv_sec++, t.tv_nsec -= 1000000000L;
-        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) == EINTR) {
-        }
-        asr_ring_write(src->ring, src->audio.samples + at, m);
+        at += m;
     }
     asr_ring_close(src->ring);
     return NULL;
@@ -472,11 +480,11 @@ static int open_source(source *src, const live_options *o) {
     if (o->input && strcmp(o->input, "-")) {
         src->kind = SOURCE_FILE;
         src->name = o->input;
-        if (asr_audio_read_file(o->input, &src->audio) != ASR_OK) {
+        if (asr_audio_reader_open_file(o->input, &src->reader) != ASR_OK) {
             fprintf(stderr, "asr: %s\n", asr_last_error());
             return 0;
         }
-        src->rate = src->audio.sample_rate;
+        src->rate = asr_audio_reader_rate(src->reader);
         fprintf(stderr, "asr live: reading %s, %d Hz, %s\n", o->input, src->rate,
                 o->realtime ? "at the pace of speech" : "as fast as it is recognized");
     } else if (o->input) {
@@ -530,7 +538,7 @@ static void close_source(source *src) {
     stop_source(src);
     if (src->has_thread) pthread_join(src->thread, NULL);
     asr_capture_close(src->capture);
-    asr_audio_free(&src->audio);
+    asr_audio_reader_close(src->reader);
 }
 
 /* ---- The recognizer ---------------------------------------------------------- */

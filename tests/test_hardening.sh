@@ -103,6 +103,10 @@ else
     sox -D -n -r 16000 -c 1 -b 16 "$tmp/three_hours.flac" trim 0 10800
     check "a 3-hour file: bounded" \
         under_bound "3-hour FLAC" /dev/null transcribe -q --model $TINY --no-lm "$tmp/three_hours.flac"
+    # live --input held the whole file (691 MB here) before its first sample; its first hour:
+    check "live --input of a 3-hour file: bounded" \
+        under_bound "live, 3-hour FLAC" /dev/null live --model $TINY --no-lm --duration 3600 \
+        --input "$tmp/three_hours.flac"
     rm -f "$tmp/three_hours.flac"
 fi
 
