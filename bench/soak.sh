@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Soak: a long stream through the default streaming model (`asr live --input`,
 # as fast as recognition goes) and a long file through the default file model
-# (`asr transcribe`), RSS sampled every second. Prints RSS at the start, its
-# peak and its growth, and the real-time factor (wall seconds per audio
+# (`asr transcribe`), RSS sampled every second. Prints RSS once the model is
+# loaded, its peak and its growth, and the real-time factor (wall seconds per audio
 # second) at the start and the end. Not a CI test: it runs for minutes.
 #
 #   bash bench/soak.sh [STREAM_MINUTES] [FILE_MINUTES]   (default 60 and 180)
@@ -87,16 +87,16 @@ def rtf_between(a0, a1):  # wall per audio second between the marks nearest audi
     return (w1 - w0) / (s1 - s0) if s1 > s0 else float("nan")
 # The baseline: once the model is loaded and the first minute (a tenth of a short run) decoded.
 settle = min(60.0, wall / 10)
-first = [r for t, r in rss if t >= settle][:1] or [rss[-1][1] if rss else float("nan")]
-peak = max(r for _, r in rss) if rss else float("nan")
 last = rss[-1][1] if rss else float("nan")
+first = next((r for t, r in rss if t >= settle), last)
+peak = max((r for _, r in rss), default=float("nan"))
 print("%-7s %6.0f s audio in %6.1f s wall: RTF %.4f overall" % (label, secs, wall, wall / secs))
 if marks:
     w = min(600.0, secs / 6)
     print("        RTF first %.0f s of audio %.4f, last %.0f s %.4f (%d finals)"
           % (w, rtf_between(0, w), w, rtf_between(secs - w, secs), len(marks)))
 print("        RSS after %.0f s %.1f MiB, peak %.1f MiB, at the end %.1f MiB: growth %+.1f MiB"
-      % (settle, first[0], peak, last, last - first[0]))
+      % (settle, first, peak, last, last - first))
 PY
 }
 
