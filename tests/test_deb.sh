@@ -37,7 +37,7 @@ covered() { # covered PACKAGE
   [[ -n $1 ]] || return 1
   for d in $(sed 's/([^)]*)//g; s/[,|]/ /g' <<<"$depends"); do
     [[ $d == "$1" ]] && return 0
-    dpkg-query -W -f='${Depends}' "$d" 2>/dev/null | grep -q "\b$1\b" && return 0
+    grep -q "\b$1\b" <<<"$(dpkg-query -W -f='${Depends}' "$d" 2>/dev/null)" && return 0 # no SIGPIPE under pipefail
   done
   return 1
 }

@@ -12,7 +12,9 @@ WAV=samples/fsdd_3_theo_2.wav
 LSTM=pretrained/en-lstm.gguf
 # Memory caps (ulimit -v) mean nothing under AddressSanitizer's shadow memory.
 sanitized=0
-ldd "$ASR" | grep -q libasan && sanitized=1
+# (Not `ldd | grep -q` under pipefail: grep's early exit can kill ldd with
+# SIGPIPE and the pipeline then fails, so a sanitized build looked plain.)
+grep -q libasan <<<"$(ldd "$ASR")" && sanitized=1
 # The release binary's own virtual size (OpenBLAS buffers, the model and LM
 # mapped) stays far below this; a header-driven allocation would not.
 CAP_KB=1200000
