@@ -135,6 +135,8 @@ static int parse_config(const cJSON *cfg, serve_config *c, char *error, size_t s
             if (!parse_words(f, c, error, size)) return 0;
         } else if (!strcmp(k, "hotwords")) {
             if (!cJSON_IsArray(f)) return fail(error, size, "config: \"hotwords\" must be a list");
+            /* A second list would be counted into the first one's array. */
+            if (c->hotwords) return fail(error, size, "config: \"hotwords\" given twice");
             if (!parse_hotwords(f, c, error, size)) return 0;
         } else {
             return fail(error, size, "config: unknown field \"%.40s\"", k);
