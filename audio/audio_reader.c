@@ -155,6 +155,43 @@ static sf_count_t promised_frames(SNDFILE *sf, const SF_INFO *info) {
     return frames > info->frames ? frames : info->frames;
 }
 
+/* A WAV's fmt chunk gives each frame's size twice: as the block align and
+ * through the bit width. libsndfile reads by the bit width alone, so when
+ * the two disagree one of them lies and half the readings are noise (16-bit
+ * samples labelled 24-bit, or mono labelled stereo): refuse, naming both.
+ * Only the plain sample formats are checked (in ADPCM the block align is a
+ * block's size); through a pipe, where the chunk cannot be read back, the
+ * file is read as libsndfile reads it. */
+static asr_status check_wav_frame_size(const char *name, SNDFILE *sf, const SF_INFO *info) {
+    int type = info->format & SF_FORMAT_TYPEMASK;
+    /* Reading the chunk back seeks: on a pipe it would eat samples. */
+    if ((type != SF_FORMAT_WAV && type != SF_FORMAT_WAVEX) || !info->seekable) return ASR_OK;
+    SF_CHUNK_INFO chunk = {.id = "fmt ", .id_size = 4};
+    SF_CHUNK_ITERATOR *it = sf_get_chunk_iterator(sf, &chunk);
+    unsigned char fmt[40] = {0};
+    if (!it || sf_get_chunk_size(it, &chunk) != SF_ERR_NO_ERROR || chunk.datalen < 16 ||
+        chunk.datalen > 4096)
+        return ASR_OK;
+    unsigned char *all = malloc(chunk.datalen);
+    if (!all) return ASR_ERR_NOMEM;
+    chunk.data = all;
+    int got = sf_get_chunk_data(it, &chunk) == SF_ERR_NO_ERROR;
+    if (got) memcpy(fmt, all, chunk.datalen < sizeof fmt ? chunk.datalen : sizeof fmt);
+    free(all);
+    if (!got) return ASR_OK;
+    unsigned tag = fmt[0] | fmt[1] << 8, channels = fmt[2] | fmt[3] << 8;
+    unsigned align = fmt[12] | fmt[13] << 8, bits = fmt[14] | fmt[15] << 8;
+    if (tag == 0xFFFE && chunk.datalen >= 26) tag = fmt[24] | fmt[25] << 8; /* the subformat */
+    if (tag != 1 && tag != 3) return ASR_OK; /* integer PCM, IEEE float */
+    unsigned need = channels * ((bits + 7) / 8);
+    if (align == 0 || align == need) return ASR_OK; /* 0: a sloppy writer; libsndfile mends it */
+    return asr_error(ASR_ERR_FORMAT,
+                     "%s: the WAV header contradicts itself: %u-bit samples in %u channel%s "
+                     "make %u-byte frames, but its block align says %u: the file is damaged "
+                     "or mislabelled",
+                     name, bits, channels, channels == 1 ? "" : "s", need, align);
+}
+
 static asr_status check_format(const char *name, int rate, int channels) {
     if (rate <= 0) return asr_error(ASR_ERR_FORMAT, "%s: invalid sample rate %d Hz", name, rate);
     if (rate < ASR_MIN_RATE || rate > ASR_MAX_RATE)
@@ -179,6 +216,7 @@ static int length_exact(const SF_INFO *info) {
 static asr_status check_header(asr_audio_reader *r) {
     const SF_INFO *info = &r->info;
     asr_status st = check_format(r->name, info->samplerate, info->channels);
+    if (st == ASR_OK) st = check_wav_frame_size(r->name, r->sf, info);
     if (st != ASR_OK || !r->exact) return st; /* the rest is checked while reading */
     if (info->frames <= 0) return asr_error(ASR_ERR_FORMAT, "%s: no audio", r->name);
     sf_count_t promised = promised_frames(r->sf, info);

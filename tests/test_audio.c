@@ -435,6 +435,45 @@ static void test_truncated_wav(void **state) {
     assert_message_has("truncated: expected 1000 frames, got 699");
 }
 
+/* Rewrites one 16-bit field of a WAV's fmt chunk (12: block align, 14: bit
+ * width, 2: channels), leaving the rest as it was. */
+static void patch_fmt_field(const char *path, size_t offset, unsigned value) {
+    size_t size;
+    unsigned char *b = slurp(path, &size);
+    put_le(b + riff_chunk(b, size, "fmt ") + offset, value, 2);
+    spill(path, b, size);
+    free(b);
+}
+
+/* libsndfile reads by the bit width and ignores the block align: when they
+ * disagree, half the readings are noise, so the file is refused. */
+static void test_wav_header_contradicts_itself(void **state) {
+    (void)state;
+    char path[8192];
+    TMP(path, "lying.wav");
+    write_wav16(path, 16000, 1, 1000);
+    patch_fmt_field(path, 14, 24); /* 16-bit samples labelled 24-bit */
+    expect_read_error(path, ASR_ERR_FORMAT);
+    assert_message_has(
+        "24-bit samples in 1 channel make 3-byte frames, but its block align says 2");
+    write_wav16(path, 16000, 1, 1000);
+    patch_fmt_field(path, 2, 2); /* mono labelled stereo */
+    expect_read_error(path, ASR_ERR_FORMAT);
+    assert_message_has("2 channels make 4-byte frames, but its block align says 2");
+    write_wav16(path, 16000, 1, 1000);
+    patch_fmt_field(path, 12, 4);
+    expect_read_error(path, ASR_ERR_FORMAT);
+    asr_audio_reader *r = NULL;
+    assert_int_equal(asr_audio_reader_open_file(path, &r), ASR_ERR_FORMAT);
+    assert_null(r);
+    /* A block align of 0 (a sloppy writer) says nothing: libsndfile mends it. */
+    write_wav16(path, 16000, 1, 1000);
+    patch_fmt_field(path, 12, 0);
+    asr_audio a = read_ok(path);
+    assert_int_equal(a.n, 1000);
+    asr_audio_free(&a);
+}
+
 static void test_truncated_float_wav_and_aiff(void **state) {
     (void)state;
     char path[8192];
@@ -868,6 +907,7 @@ int main(void) {
         cmocka_unit_test(test_zero_byte_file),
         cmocka_unit_test(test_text_file),
         cmocka_unit_test(test_truncated_wav),
+        cmocka_unit_test(test_wav_header_contradicts_itself),
         cmocka_unit_test(test_truncated_float_wav_and_aiff),
         cmocka_unit_test(test_truncated_flac_and_ogg),
         cmocka_unit_test(test_nan_and_inf),
