@@ -171,9 +171,11 @@ static int is_boundary(const asr_ctc_beam *b, const node *n) {
 
 /* The best homophone of the complete pronunciation at n, its score (LM,
  * bonus, boost) and the LM history after it; 0 when n's partial word is
- * not a complete pronunciation. */
-static int finish_phone_word(const asr_ctc_beam *b, const node *n, double *score, asr_lm_state *lm,
-                             int *word) {
+ * not a complete pronunciation. At the end of the utterance the sentence
+ * end is part of the choice (and of the score): alone, "two" and "four"
+ * end a sentence far more often than "to" and "for" do. */
+static int finish_phone_word(const asr_ctc_beam *b, const node *n, int at_end, double *score,
+                             asr_lm_state *lm, int *word) {
     const asr_ctc_fusion *f = &b->fusion;
     int32_t g;
     if (n->lex < 0 || !asr_lexicon_word(f->lexicon, n->lex, &g, NULL)) return 0;
@@ -183,8 +185,10 @@ static int finish_phone_word(const asr_ctc_beam *b, const node *n, double *score
         int32_t w = pw->group_words[k];
         asr_lm_state after = n->lm;
         double s = pw->word_boost[w];
-        if (f->lm)
+        if (f->lm) {
             s += f->lm_weight * asr_lm_score(f->lm, &n->lm, pw->word_lm[w], &after) + f->word_bonus;
+            if (at_end) s += f->lm_weight * asr_lm_end(f->lm, &after);
+        }
         if (s > *score) {
             *score = s;
             *lm = after;
@@ -213,7 +217,8 @@ static int fuse_phone(const asr_ctc_beam *b, const node *parent, int c, int star
     out->prev_word = -1;
     if (starts) {
         if (!fin->state)
-            fin->state = finish_phone_word(b, parent, &fin->score, &fin->lm, &fin->word) ? 1 : -1;
+            fin->state =
+                finish_phone_word(b, parent, 0, &fin->score, &fin->lm, &fin->word) ? 1 : -1;
         if (fin->state < 0) return 0;
         out->fused += fin->score;
         out->lm = fin->lm;
@@ -578,7 +583,9 @@ asr_status asr_ctc_beam_tail(const asr_ctc_beam *b, asr_ctc_chars *tail) {
     if (b->phones && !b->finished) { /* a partial word shows once it is a word */
         double score;
         asr_lm_state lm;
-        if (!finish_phone_word(b, &b->nodes[b->beam[0]], &score, &lm, &last_word)) last_word = -1;
+        /* Shown as the utterance would end now. */
+        if (!finish_phone_word(b, &b->nodes[b->beam[0]], 1, &score, &lm, &last_word))
+            last_word = -1;
     }
     return path_chars(b, b->root, b->beam[0], last_word, tail);
 }
@@ -602,13 +609,15 @@ void asr_ctc_beam_finish(asr_ctc_beam *b) {
         double score = log_add(n->b, n->nb) + n->fused, last = 0;
         asr_lm_state lm = n->lm;
         int word = -1;
+        int ended = 0; /* the sentence end is in last already */
         if (b->phones) {
-            if (n->sym != 0 && !finish_phone_word(b, n, &last, &lm, &word)) last = -INFINITY;
+            if (n->sym != 0 && !(ended = finish_phone_word(b, n, 1, &last, &lm, &word)))
+                last = -INFINITY;
         } else if (word_pending(b, n) && !finish_word(b, n, &last, &lm)) {
             last = -INFINITY;
         }
         score += last;
-        if (b->fusion.lm) score += b->fusion.lm_weight * asr_lm_end(b->fusion.lm, &lm);
+        if (b->fusion.lm && !ended) score += b->fusion.lm_weight * asr_lm_end(b->fusion.lm, &lm);
         b->rank[k] = (ranked){score, k};
     }
     qsort(b->rank, (size_t)b->n_beam, sizeof *b->rank, by_score);
@@ -640,7 +649,7 @@ void asr_ctc_beam_finish(asr_ctc_beam *b) {
         double score;
         asr_lm_state lm;
         const node *n = &b->nodes[b->beam[0]];
-        if (n->sym == 0 || !finish_phone_word(b, n, &score, &lm, &b->final_word))
+        if (n->sym == 0 || !finish_phone_word(b, n, 1, &score, &lm, &b->final_word))
             b->final_word = -1;
     }
 }

@@ -426,6 +426,22 @@ static void test_shared_vocabulary_follows_the_lm(void **state) {
     asr_dict_free(d);
 }
 
+/* The last word's homophone is chosen with the sentence end: "to" starts
+ * more sentences here, but "two" ends far more of them. */
+static void test_last_homophone_weighs_the_sentence_end(void **state) {
+    (void)state;
+    static const char arpa[] = "\\data\\\nngram 1=5\nngram 2=4\n\n\\1-grams:\n"
+                               "-1.0\t<s>\t-0.5\n-1.0\t</s>\n-0.5\tto\t-0.5\n-0.8\ttwo\t-0.5\n"
+                               "-1.0\tcat\t-0.5\n\n\\2-grams:\n-0.3\t<s> to\n-0.6\t<s> two\n"
+                               "-3.0\tto </s>\n-0.5\ttwo </s>\n\n\\end\\\n";
+    asr_dict *d = shipped(NULL);
+    asr_lm *lm = asr_lm_load(write_file("to_two.arpa", arpa, strlen(arpa)));
+    if (!lm) fail_msg("%s", asr_last_error());
+    decode_with_lm(d, lm, 1.0f, "T UW", "two");
+    asr_lm_free(lm);
+    asr_dict_free(d);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lookup_keeps_variants),
@@ -438,6 +454,7 @@ int main(void) {
         cmocka_unit_test(test_phone_hotwords_and_g2p_words),
         cmocka_unit_test(test_phone_set_mismatch),
         cmocka_unit_test(test_shared_vocabulary_follows_the_lm),
+        cmocka_unit_test(test_last_homophone_weighs_the_sentence_end),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,6 +25,12 @@ check "user source" grep -qP '^kubernetes\tK UW B ER N EH T IY Z\tuser$' "$tmp/o
 
 # Transcription with the phone model
 check "phones transcribe" run 0 transcribe --model "$PHONES" "$SAMPLE"
+cp "$tmp/out" "$tmp/transcribed.txt"
+# transcribe decodes the span where its detector (the same model, greedy,
+# without an LM) hears speech; the span once ended at the words it spelled,
+# few for a phone model, and cut most of this utterance ("seventy").
+check "phones live" run 0 live --input "$SAMPLE" --model "$PHONES"
+check "transcribe keeps the speech live hears" diff <(tail -1 "$tmp/out") "$tmp/transcribed.txt"
 check "phones json" run 0 transcribe --json --model "$PHONES" "$SAMPLE"
 check "phones json parses" /usr/bin/python3 -c '
 import json, sys
