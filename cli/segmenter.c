@@ -14,16 +14,21 @@
  * this long, all but its last KEEP_MS (the onset of speech to come). */
 #define QUIET_DROP_MS 4000
 #define QUIET_KEEP_MS 1020
-/* A segment is decoded from MARGIN_MS before the detector's first word to
- * MARGIN_MS after its last: CTC places word times late and early. */
-#define MARGIN_MS 300
+/* A segment is decoded from LEAD_MS before the detector's first symbol to
+ * TAIL_MS after its last: a streaming CTC model emits a symbol some time
+ * after the sound began, and a decoder that starts cold needs the onset.
+ * Dev-set WER moves less than 0.5 points for leads of 300-900 ms with any
+ * shipped model (MODEL_CARD.md); 300 cut the first word of a sample the phone
+ * model hears late ("they" became "seventy"), 600 keeps it. */
+#define LEAD_MS 600
+#define TAIL_MS 300
 
 struct segmenter {
     asr_stream *detector; /* NULL: fixed-length cuts */
     int rate;
-    size_t step, chunk, max, quiet_drop, quiet_keep, margin; /* in samples */
-    float *buf;                                              /* the current segment's audio */
-    size_t n;                                                /* samples in buf */
+    size_t step, chunk, max, quiet_drop, quiet_keep, lead, tail; /* in samples */
+    float *buf;                                                  /* the current segment's audio */
+    size_t n;                                                    /* samples in buf */
     size_t fed;   /* of which the detector has seen (whole chunks) */
     size_t start; /* sample of the recording at buf[0] */
     /* The detector's model steps so far (since its restart) that output a
@@ -54,7 +59,8 @@ segmenter *segmenter_new(const asr_model *detector, const asr_dict *dict, int ra
     if (s->max < s->chunk) s->max = s->chunk;
     s->quiet_drop = steps_of(s, QUIET_DROP_MS);
     s->quiet_keep = steps_of(s, QUIET_KEEP_MS);
-    s->margin = steps_of(s, MARGIN_MS);
+    s->lead = steps_of(s, LEAD_MS);
+    s->tail = steps_of(s, TAIL_MS);
     s->buf = malloc((s->max + s->chunk) * sizeof *s->buf);
     if (detector) {
         asr_stream_params p = asr_stream_default_params();
@@ -113,7 +119,7 @@ static int recognised_nothing(segmenter *s) {
     return s->first_symbol < 0;
 }
 
-/* The part of buf[0..cut) worth decoding: MARGIN_MS around the steps where
+/* The part of buf[0..cut) worth decoding: LEAD_MS and TAIL_MS around the steps where
  * the detector output symbols, starting on the step grid; all of it when
  * it output none. */
 static void speech_span(segmenter *s, size_t cut, size_t *from, size_t *to) {
@@ -121,8 +127,8 @@ static void speech_span(segmenter *s, size_t cut, size_t *from, size_t *to) {
     if (!s->detector) return;
     scan_symbols(s);
     if (s->first_symbol < 0) return;
-    double a = (double)s->first_symbol * (double)s->step - (double)s->margin;
-    double b = (double)(s->last_symbol + 1) * (double)s->step + (double)s->margin;
+    double a = (double)s->first_symbol * (double)s->step - (double)s->lead;
+    double b = (double)(s->last_symbol + 1) * (double)s->step + (double)s->tail;
     if (a > 0 && a < (double)cut) *from = (size_t)a / s->step * s->step;
     if (b > (double)*from && b < (double)cut) *to = (size_t)b;
 }

@@ -50,13 +50,18 @@ class FeatureSet:
         self.label_lengths = idx["label_lengths"]
         self.label_offsets = np.concatenate([[0], np.cumsum(self.label_lengths)])
         self.labels = idx["labels"]
+        self.ids = np.load(os.path.join(features_dir, name + ".npz"))["ids"]
+        self.use = np.arange(len(self.lengths))  # the utterances batches() draws from
+
+    def keep_only(self, mask):
+        self.use = np.flatnonzero(mask)
 
     def __len__(self):
-        return len(self.lengths)
+        return len(self.use)
 
     def batches(self, max_steps, rng=None):
         """Lists of utterance indices of similar length, each under max_steps padded steps."""
-        order = np.argsort(self.lengths, kind="stable")
+        order = self.use[np.argsort(self.lengths[self.use], kind="stable")]
         batches, cur = [], []
         for i in order:
             if cur and (len(cur) + 1) * self.lengths[i] > max_steps:
@@ -192,6 +197,9 @@ def main():
                     help="SpecAugment frequency masks per utterance, in the log-mel domain (0 = none)")
     ap.add_argument("--variants", type=int, default=1,
                     help="augmentation variants made by prepare.py --variants: epoch e trains on variant e mod N")
+    ap.add_argument("--no-synthetic", action="store_true",
+                    help="train on the real recordings only, without the TTS voices "
+                    "(work/real/train/manifest_synth.tsv): the with/without comparison")
     ap.add_argument("--procs", type=int, default=1, help="training processes on this machine (DDP)")
     ap.add_argument("--nodes", type=int, default=1, help="machines (DDP)")
     ap.add_argument("--node-rank", type=int, default=0)
@@ -217,6 +225,11 @@ def run(local_rank, args):
     feats = os.path.join(args.work, "features")
     variants = [FeatureSet(feats, "train" if k == 0 else f"train.v{k}", args.unit)
                 for k in range(args.variants)]
+    if args.no_synthetic:
+        with open(os.path.join(args.work, "real", "train", "manifest_synth.tsv")) as f:
+            synthetic = {line.split("\t", 1)[0] for line in f}
+        for v in variants:
+            v.keep_only([i not in synthetic for i in v.ids])
     train, dev = variants[0], FeatureSet(feats, "dev", args.unit)
     ckpt_dir = os.path.join(args.work, "ckpt")
     os.makedirs(ckpt_dir, exist_ok=True)
@@ -266,7 +279,7 @@ def run(local_rank, args):
     to_ceps, to_mel = freq_mask_matrices(feature_config["num_ceps"], feature_config["num_mel_bins"],
                                          feature_config["cepstral_lifter"])
     n_params = sum(p.numel() for p in model.parameters())
-    hours = train.lengths.sum() * 0.03 / 3600
+    hours = train.lengths[train.use].sum() * 0.03 / 3600
     lead and log(f"{args.name}: {n_params / 1e6:.2f} M parameters, {len(train)} utterances ({hours:.1f} h), "
                  f"{world} process{'es' if world > 1 else ''}")
     # One update takes `world` batches, one per process; variants differ a
