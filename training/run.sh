@@ -83,7 +83,7 @@ train --name en-lstm-phones.s4 --unit phones --cell lstm --hidden 320 \
 wait
 
 echo "== export, parity, evaluation" >&2
-PHONES_STAGE=s4   # the shipped phone model's stage (MODEL_CARD.md says why)
+PHONES_STAGE=s5-tts   # the shipped phone model's stage (MODEL_CARD.md says why)
 export_model() { # CHECKPOINT NAME OUT.gguf [FIXTURE]
     $PY training/export.py "$1" "$3" --name "$2"
     $PY training/parity_check.py "$1" "$3" \
