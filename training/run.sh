@@ -60,6 +60,11 @@ wait
 ( train --name pilot-phones --unit phones --cell lstm --hidden 320 --epochs 3 --batch-steps 6000 ) &
 ( train --name pilot-chars --unit characters --cell lstm --hidden 320 --epochs 3 --batch-steps 6000 ) &
 wait
+# The GRU and the plain RNN in the winning unit at the pilot's budget (the cell
+# comparison in MODEL_CARD.md), one per core.
+( train --name pilot-gru-phones --unit phones --cell gru --hidden 320 --epochs 3 --batch-steps 6000 ) &
+( train --name pilot-rnn-phones --unit phones --cell rnn --hidden 320 --epochs 3 --batch-steps 6000 ) &
+wait
 train --name en-lstm-phones.s2 --unit phones --cell lstm --hidden 320 \
     --init "$WORK/ckpt/pilot-phones.best.pt" --epochs 5 --batch-steps 2000 --lr 1e-3 \
     --freq-masks 2 --procs 2
@@ -101,6 +106,10 @@ for unit in phones chars; do
     $PY training/export.py "$WORK/ckpt/pilot-$unit.best.pt" "$WORK/pilot/pilot-$unit.gguf" \
         --name "pilot-$unit-lstm-2x320"
 done
+for cell in gru rnn; do
+    $PY training/export.py "$WORK/ckpt/pilot-$cell-phones.best.pt" "$WORK/pilot/pilot-$cell-phones.gguf" \
+        --name "pilot-$cell-phones"
+done
 export_model "$WORK/ckpt/en-lstm-phones.$PHONES_STAGE.best.pt" en-lstm-phones pretrained/en-lstm-phones.gguf \
     tests/fixtures/shipped_en-lstm-phones_logprobs.f32
 mkdir -p "$WORK/phones"
@@ -117,7 +126,8 @@ done
 $PY training/evaluate.py --work "$WORK" --pocketsphinx \
     --models en-lstm-phones en-lstm en-bilstm en-gru en-rnn | tee "$WORK/eval.md"
 $PY training/evaluate.py --work "$WORK" --models "$WORK/pilot/pilot-phones.gguf" \
-    "$WORK/pilot/pilot-chars.gguf" | tee "$WORK/eval_pilot.md"
+    "$WORK/pilot/pilot-chars.gguf" \
+    "$WORK/pilot/pilot-gru-phones.gguf" "$WORK/pilot/pilot-rnn-phones.gguf" | tee "$WORK/eval_pilot.md"
 $PY training/plot_history.py pretrained/training_curves.png \
     "phones (pilot, then DDP)=$WORK/ckpt/pilot-phones.pt+$WORK/ckpt/en-lstm-phones.s2.pt+$WORK/ckpt/en-lstm-phones.s3.pt+$WORK/ckpt/en-lstm-phones.s4.pt" \
     "characters (pilot)=$WORK/ckpt/pilot-chars.pt"
