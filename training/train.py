@@ -44,13 +44,13 @@ class FeatureSet:
         self.x = np.load(os.path.join(features_dir, name + ".npy"), mmap_mode="r")
         idx = np.load(os.path.join(features_dir, name + ".npz"))
         self.lengths = idx["lengths"]
+        self.ids = idx["ids"]
         self.offsets = np.concatenate([[0], np.cumsum(self.lengths)])
         if unit == "phones":  # same utterances, same order (prepare.py)
             idx = np.load(os.path.join(features_dir, name + ".phones.npz"))
         self.label_lengths = idx["label_lengths"]
         self.label_offsets = np.concatenate([[0], np.cumsum(self.label_lengths)])
         self.labels = idx["labels"]
-        self.ids = np.load(os.path.join(features_dir, name + ".npz"))["ids"]
         self.use = np.arange(len(self.lengths))  # the utterances batches() draws from
 
     def keep_only(self, mask):
