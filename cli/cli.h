@@ -67,7 +67,7 @@ asr_model *load_streaming_model_or_complain(const char *command, const char *pat
     "                 (default: $ASR_LM, else " ASR_DEFAULT_LM " in a data directory:\n"           \
     "                 $ASR_DATA_DIR, share/asr, pretrained/; see man asr)\n"                       \
     "  --no-lm        no LM (then --beam 1 is greedy decoding)\n"                                  \
-    "  --alpha X      LM weight (default 0.8)\n"                                                   \
+    "  --alpha X      LM weight (default: the model's, 0.8 unless its file says)\n"                \
     "  --beta X       bonus per word with an LM, in log units (default 0)\n"                       \
     "  --words FILE   recognise only the words (or phrases: their words) listed one per\n"         \
     "                 line in FILE, e.g. the digits; '#' starts a comment line\n"                  \

@@ -81,7 +81,7 @@ asr_stream_params asr_stream_default_params(void) {
         .beam_prune = -12.0f,
         .endpoint_silence_ms = 800,
         .endpoint_max_utterance_ms = 20000,
-        .lm_alpha = 0.8f, /* tuned on the dev set: training/tune_lm.py */
+        .lm_alpha = ASR_DEFAULT_LM_ALPHA,
         .lm_beta = 0.0f,
     };
     return p;
@@ -90,6 +90,7 @@ asr_stream_params asr_stream_default_params(void) {
 asr_stream *asr_stream_new(const asr_model *model, const asr_stream_params *params) {
     if (!model) return asr_error_null(ASR_ERR_ARG, "asr_stream_new: no model");
     asr_stream_params p = params ? *params : asr_stream_default_params();
+    if (!params) p.lm_alpha = asr_model_get_info(model).lm_alpha;
     if (p.beam_size < 1 || p.beam_size > 4096)
         return asr_error_null(ASR_ERR_ARG, "beam size %d is out of range 1..4096", p.beam_size);
     if (p.endpoint_silence_ms < 0 || p.endpoint_max_utterance_ms < 0)

@@ -154,6 +154,8 @@ typedef struct {
     int sample_rate;    /* rate the features are computed at */
     int frame_shift_ms; /* one model step, after frame stacking */
     int vocab_size;     /* output symbols, blank first */
+    float lm_alpha;     /* the LM weight tuned for this model (asr_stream_params.lm_alpha):
+                           the file's asr.lm_alpha, else 0.8 */
 } asr_model_info;
 
 ASR_API asr_model_info asr_model_get_info(const asr_model *model);
@@ -219,7 +221,9 @@ typedef struct {
      * the decoder a prefix beam search even at beam_size 1. The arrays and
      * strings are copied by asr_stream_new; lm must outlive the stream. */
     const asr_lm *lm;            /* n-gram LM for shallow fusion; NULL = none (default) */
-    float lm_alpha;              /* LM weight (default 0.8) */
+    float lm_alpha;              /* LM weight (default 0.8; asr_model_info.lm_alpha is the
+                                    one tuned for a model, which asr_stream_new uses when
+                                    params is NULL) */
     float lm_beta;               /* bonus per word, natural-log units (default 0) */
     const char *const *words;    /* n_words > 0: only these words (or phrases, which */
     size_t n_words;              /* add their words) can be recognised; spelled as the

@@ -6,6 +6,10 @@
 
 #include "asr.h"
 
+/* The LM weight of models that do not name one (asr.lm_alpha): the value
+ * tuned on the dev set for the character models (training/tune_lm.py). */
+#define ASR_DEFAULT_LM_ALPHA 0.8f
+
 /* Feature settings the model was trained with; cmvn_mean points into the
  * model and lives as long as it. */
 asr_feature_config asr_model_feature_config(const asr_model *model);

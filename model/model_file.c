@@ -17,6 +17,7 @@ struct asr_model {
     const char *name;
     const char *cell_name;
     const char *unit; /* "characters" or "phones" */
+    float lm_alpha;   /* the LM weight tuned for this model */
     asr_model_net net;
     asr_rnn_weights *layers;
     char **vocab; /* inside the gguf metadata */
@@ -130,6 +131,10 @@ static int read_hparams(asr_model *m) {
                   m->unit);
         return -1;
     }
+    /* Optional: the LM weight the dev set prefers for this model. */
+    m->lm_alpha = ASR_DEFAULT_LM_ALPHA;
+    if (asr_gguf_find_kv(g, "asr.lm_alpha") && get_f32(g, "asr.lm_alpha", 0, 10, &m->lm_alpha))
+        return -1;
     asr_model_net *net = &m->net;
     if (strcmp(m->cell_name, "lstm") == 0) {
         net->cell = ASR_CELL_LSTM;
@@ -313,6 +318,7 @@ asr_model_info asr_model_get_info(const asr_model *model) {
     info.sample_rate = model->features.sample_rate;
     info.frame_shift_ms = (int)lroundf(model->features.frame_shift_ms * model->features.stack);
     info.vocab_size = model->net.vocab_size;
+    info.lm_alpha = model->lm_alpha;
     return info;
 }
 

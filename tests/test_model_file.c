@@ -105,6 +105,40 @@ static void file_layout(size_t *data_start, size_t *data_end) {
     asr_gguf_close(g);
 }
 
+/* The fixture with one more metadata entry, key = the 4 bytes at value (of
+ * GGUF type `type`), inserted before the tensor infos; the data section
+ * moves to the next multiple of the alignment (32), as a writer puts it. */
+static blob with_kv(const char *key, uint32_t type, const void *value) {
+    blob good = read_blob(LSTM_FIXTURE);
+    size_t data_start, data_end;
+    file_layout(&data_start, &data_end);
+    size_t infos = find(&good, "cmvn.mean") - 8; /* the first tensor's name length */
+    uint64_t n_tensors, n_kv, len;
+    uint32_t dims;
+    memcpy(&n_tensors, good.data + 8, 8);
+    memcpy(&n_kv, good.data + 16, 8);
+    size_t end = infos;
+    for (uint64_t i = 0; i < n_tensors; i++) { /* name, rank, dims, type, offset */
+        memcpy(&len, good.data + end, 8);
+        memcpy(&dims, good.data + end + 8 + len, 4);
+        end += 8 + len + 4 + 8 * dims + 4 + 8;
+    }
+    size_t klen = strlen(key), kv = 8 + klen + 4 + 4;
+    size_t start = (end + kv + 31) / 32 * 32;
+    blob b = {calloc(1, start + good.size - data_start), start + good.size - data_start};
+    assert_non_null(b.data);
+    memcpy(b.data, good.data, infos);
+    put_u64(b.data + 16, n_kv + 1);
+    put_u64(b.data + infos, klen);
+    memcpy(b.data + infos + 8, key, klen);
+    put_u32(b.data + infos + 8 + klen, type);
+    memcpy(b.data + infos + 8 + klen + 4, value, 4);
+    memcpy(b.data + infos + kv, good.data + infos, end - infos);
+    memcpy(b.data + start, good.data + data_start, good.size - data_start);
+    free(good.data);
+    return b;
+}
+
 static void test_good_file(void **st) {
     (void)st;
     asr_model *m = asr_model_load(test_path(LSTM_FIXTURE));
@@ -120,6 +154,7 @@ static void test_good_file(void **st) {
     assert_int_equal(info.sample_rate, 16000);
     assert_int_equal(info.frame_shift_ms, 30);
     assert_int_equal(info.vocab_size, 29);
+    assert_true(info.lm_alpha == ASR_DEFAULT_LM_ALPHA); /* the file names none */
     assert_int_equal(asr_model_input_dim(m), 180);
     assert_int_equal(asr_model_vocab_size(m), 29);
     assert_int_equal(asr_model_is_bidirectional(m), 0);
@@ -377,11 +412,37 @@ static void test_inconsistent_files(void **st) {
     free(good.data);
 }
 
+/* asr.lm_alpha, the LM weight tuned for a model: optional, an f32 in 0..10. */
+static void test_lm_alpha(void **st) {
+    (void)st;
+    float alpha = 0.7f;
+    blob b = with_kv("asr.lm_alpha", ASR_GGUF_FLOAT32, &alpha);
+    asr_model *m = load_bytes(b.data, b.size);
+    if (!m) fail_msg("%s", asr_last_error());
+    assert_true(asr_model_get_info(m).lm_alpha == 0.7f);
+    /* The weights are where they were: the same network. */
+    assert_int_equal(asr_model_get_info(m).num_params,
+                     96 * (180 + 24 + 2) + 96 * (24 + 24 + 2) + 29 * 25);
+    asr_model_free(m);
+    free(b.data);
+
+    const float bad[] = {NAN, INFINITY, -0.1f, 10.5f};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        b = with_kv("asr.lm_alpha", ASR_GGUF_FLOAT32, &bad[i]);
+        assert_rejected(b.data, b.size, "metadata 'asr.lm_alpha' = ");
+        free(b.data);
+    }
+    uint32_t seven = 7;
+    b = with_kv("asr.lm_alpha", ASR_GGUF_UINT32, &seven);
+    assert_rejected(b.data, b.size, "'asr.lm_alpha' is a u32, expected a f32");
+    free(b.data);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good_file),          cmocka_unit_test(test_missing_empty_foreign),
         cmocka_unit_test(test_truncation),         cmocka_unit_test(test_random_corruption),
-        cmocka_unit_test(test_inconsistent_files),
+        cmocka_unit_test(test_inconsistent_files), cmocka_unit_test(test_lm_alpha),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,7 @@
 """Writes an AcousticModel as a model file (GGUF v3, docs/MODEL_FORMAT.md).
 
     python3 training/export.py CHECKPOINT.pt OUT.gguf [--name NAME]
-        [--cmvn-mean cmvn_mean.npy] [--feature-config config.json]
+        [--cmvn-mean cmvn_mean.npy] [--feature-config config.json] [--lm-alpha A]
 
 or from Python: export(model, feature_config, cmvn_mean, path, name).
 
@@ -53,9 +53,10 @@ def _array(t):
     return a
 
 
-def export(model, feature_config, cmvn_mean, path, name):
+def export(model, feature_config, cmvn_mean, path, name, lm_alpha=None):
     """model: training.model.AcousticModel; feature_config: dict with the
-    FEATURE_FIELDS keys; cmvn_mean: num_ceps floats."""
+    FEATURE_FIELDS keys; cmvn_mean: num_ceps floats; lm_alpha: the LM weight
+    tuned for the model (asr.lm_alpha; None: the engine's default)."""
     missing = [k for k, _ in FEATURE_FIELDS if k not in feature_config]
     if missing:
         raise ValueError("feature_config lacks " + ", ".join(missing))
@@ -81,6 +82,10 @@ def export(model, feature_config, cmvn_mean, path, name):
     w.add_string_array("asr.vocab", model.vocab)
     if model.vocab == pronounce.VOCAB:  # absent = characters, as in the first model files
         w.add_string("asr.unit", "phones")
+    if lm_alpha is not None:
+        if not 0 <= lm_alpha <= 10:
+            raise ValueError("lm_alpha %g is outside 0..10" % lm_alpha)
+        w.add_f32("asr.lm_alpha", float(lm_alpha))
     for key, kind in FEATURE_FIELDS:
         value = fc[key]
         if kind == "u32":
@@ -137,11 +142,13 @@ def main():
     ap.add_argument("--name", help="general.name (default: the output's base name)")
     ap.add_argument("--cmvn-mean", help=".npy with num_ceps floats (overrides the checkpoint)")
     ap.add_argument("--feature-config", help="JSON object with the asr_feature_config fields")
+    ap.add_argument("--lm-alpha", type=float,
+                    help="the LM weight tuned for this model on the dev set (default: the engine's)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     model, config, cmvn = _load(args.checkpoint, args.cmvn_mean, args.feature_config)
     name = args.name or os.path.splitext(os.path.basename(args.output))[0]
-    export(model, config, cmvn, args.output, name)
+    export(model, config, cmvn, args.output, name, args.lm_alpha)
     print("wrote %s (%s, %d parameters)" % (args.output, name,
                                              sum(p.numel() for p in model.parameters())))
 

@@ -160,18 +160,48 @@ def edit_distance(a, b):
     return row[-1]
 
 
-def initial_weights(path, feats):
-    """The state_dict of a train.py checkpoint or of a model file; a model
-    file's CMVN mean must be the one these features were made with."""
+def initial_weights(path, feats, model):
+    """The state_dict of a train.py checkpoint or of a model file, for
+    `model`; a model file's CMVN mean must be the one these features were
+    made with. A unidirectional model's weights start a bidirectional one
+    of the same shape (widen_to_bidirectional)."""
     if not path.endswith(".gguf"):
-        return torch.load(path)["state_dict"]
-    model, _, cmvn = load_gguf(path)
-    ours = np.load(os.path.join(feats, "cmvn_mean.npy"))
-    # sox dithers at random, so a rebuilt data set differs slightly (~0.01)
-    if not np.allclose(cmvn, ours, rtol=0, atol=0.1):
-        raise SystemExit(f"{path}: its CMVN mean differs from {feats}/cmvn_mean.npy "
-                         "(max diff %.2g): other features" % np.abs(cmvn - ours).max())
-    return model.state_dict()
+        state = torch.load(path)["state_dict"]
+    else:
+        src, _, cmvn = load_gguf(path)
+        ours = np.load(os.path.join(feats, "cmvn_mean.npy"))
+        # sox dithers at random, so a rebuilt data set differs slightly (~0.01)
+        if not np.allclose(cmvn, ours, rtol=0, atol=0.1):
+            raise SystemExit(f"{path}: its CMVN mean differs from {feats}/cmvn_mean.npy "
+                             "(max diff %.2g): other features" % np.abs(cmvn - ours).max())
+        state = src.state_dict()
+    if model.bidirectional and "rnn.weight_ih_l0_reverse" not in state:
+        state = widen_to_bidirectional(state, model.num_layers, model.hidden_size)
+    return state
+
+
+def widen_to_bidirectional(uni, num_layers, hidden):
+    """A bidirectional model's state_dict that computes exactly what the
+    unidirectional `uni` computes: the forward half is `uni`; the backward
+    half is `uni` run on reversed time, reading only the backward half below
+    it; the output layer starts with zero weights on the backward half, so
+    training starts from the unidirectional model and learns what the
+    future adds."""
+    out = {k: v.clone() for k, v in uni.items() if not k.startswith("rnn.") and k != "out.weight"}
+    for layer in range(num_layers):
+        for w in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            fw = uni[f"rnn.{w}_l{layer}"]
+            if w == "weight_ih" and layer > 0:  # inputs: [forward below, backward below]
+                zero = torch.zeros_like(fw)
+                out[f"rnn.{w}_l{layer}"] = torch.cat([fw, zero], dim=1)
+                out[f"rnn.{w}_l{layer}_reverse"] = torch.cat([zero, fw], dim=1)
+            else:
+                out[f"rnn.{w}_l{layer}"] = fw.clone()
+                out[f"rnn.{w}_l{layer}_reverse"] = fw.clone()
+    w = uni["out.weight"]
+    assert w.shape[1] == hidden
+    out["out.weight"] = torch.cat([w, torch.zeros_like(w)], dim=1)
+    return out
 
 
 def main():
@@ -245,7 +275,7 @@ def run(local_rank, args):
     ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
     state = {"epoch": 0, "step": 0, "best_cer": math.inf, "history": [], "train_seconds": 0.0}
     if args.init and not os.path.exists(ckpt_path):
-        model.load_state_dict(initial_weights(args.init, feats))
+        model.load_state_dict(initial_weights(args.init, feats, model))
         lead and log(f"starting from the weights of {args.init}")
     if os.path.exists(ckpt_path):
         saved = torch.load(ckpt_path)

@@ -9,8 +9,10 @@ a manifest whose name says "test" unless --allow-test is given).
     python3 training/tune_lm.py                       # the defaults below
     python3 training/tune_lm.py --model pretrained/en-bilstm.gguf --beam 16 -j 2
 
-The best pair then goes into asr_stream_default_params() (engine/stream.c)
-and the help texts, or on the command line: asr transcribe --alpha A --beta B.
+The best alpha of one model goes into its file (training/export.py
+--lm-alpha A: the default of --alpha for that model); defaults for every
+model are in asr_stream_default_params() (engine/stream.c). Or on the
+command line: asr transcribe --alpha A --beta B.
 """
 import argparse
 import itertools

@@ -138,6 +138,7 @@ class ModelInfo(NamedTuple):
     sample_rate: int
     frame_shift_ms: int
     vocab_size: int
+    lm_alpha: float  # the LM weight tuned for this model: Stream's default alpha
 
 
 class Model(_Handle):
@@ -161,7 +162,8 @@ class Model(_Handle):
         i = _C.asr_model_get_info(ptr)
         self.info = ModelInfo(i.name.decode(), i.cell.decode(), i.unit.decode(),
                               bool(i.bidirectional), i.num_layers, i.hidden_size, i.num_params,
-                              i.sample_rate, i.frame_shift_ms, i.vocab_size)
+                              i.sample_rate, i.frame_shift_ms, i.vocab_size,
+                              round(i.lm_alpha, 6))
 
     def __repr__(self):
         return f"asr.Model({self.path!r})"
@@ -271,7 +273,8 @@ class Stream:
 
     lm: an LM for the beam search (beam 64 unless given, as the CLI); dict:
     a Dict (phone models need one); beam: 1 = greedy (default 8, 64 with an
-    LM); alpha, beta: LM weight and word bonus; words: only these words (or
+    LM); alpha, beta: LM weight (default: the model's, model.info.lm_alpha) and
+    word bonus; words: only these words (or
     phrases) can be recognised; hotwords: {word: boost} to favour (> 0) or
     avoid (< 0); endpoint_silence_ms, max_utterance_ms: see is_endpoint()."""
 
@@ -288,8 +291,7 @@ class Stream:
             p.beam_size = _int_arg("beam", beam)
         elif lm is not None:
             p.beam_size = LM_BEAM
-        if alpha is not None:
-            p.lm_alpha = float(alpha)
+        p.lm_alpha = model.info.lm_alpha if alpha is None else float(alpha)
         if beta is not None:
             p.lm_beta = float(beta)
         if endpoint_silence_ms is not None:
@@ -315,6 +317,7 @@ class Stream:
                 handle._acquire("Stream")
                 self._held.append(handle)
         self.model, self.lm, self.dict = model, lm, dict
+        self.lm_alpha = round(p.lm_alpha, 6)  # the LM weight in use
         p.lm = lm._ptr if lm is not None else None
         p.dict = dict._ptr if dict is not None else None
         ptr = _C.asr_stream_new(model._ptr, ctypes.byref(p))

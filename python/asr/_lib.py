@@ -46,7 +46,8 @@ class ModelInfoStruct(ctypes.Structure):
                 ("unit", ctypes.c_char_p), ("bidirectional", ctypes.c_int),
                 ("num_layers", ctypes.c_int), ("hidden_size", ctypes.c_int),
                 ("num_params", ctypes.c_size_t), ("sample_rate", ctypes.c_int),
-                ("frame_shift_ms", ctypes.c_int), ("vocab_size", ctypes.c_int)]
+                ("frame_shift_ms", ctypes.c_int), ("vocab_size", ctypes.c_int),
+                ("lm_alpha", ctypes.c_float)]
 
 
 class PartialStruct(ctypes.Structure):

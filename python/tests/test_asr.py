@@ -91,6 +91,19 @@ def test_result_words_times_confidences(model, lm):
         assert 0 <= w.confidence <= 1
 
 
+def test_lm_weight_defaults_to_the_models(model, lm):
+    assert model.info.lm_alpha == 0.8  # en-lstm's file names none: the engine's default
+    with asr.Model(os.path.join(PRETRAINED, "en-lstm-phones.gguf")) as phones:
+        assert phones.info.lm_alpha == 0.7  # tuned on the dev set, in the file
+        with asr.Dict() as d:
+            with asr.Stream(phones, lm=lm, dict=d) as s:
+                assert s.lm_alpha == 0.7
+            with asr.Stream(phones, lm=lm, dict=d, alpha=0.5) as s:
+                assert s.lm_alpha == 0.5
+    with asr.Stream(model, lm=lm) as s:
+        assert s.lm_alpha == 0.8
+
+
 def test_input_forms_agree(model):
     samples, rate = asr.read_audio(DIGIT)  # 16-bit WAV: exact as int16
     pcm = np.round(samples * 32768).astype("<i2")
