@@ -24,8 +24,8 @@ static const char usage[] =
     "FILE '-' reads raw PCM from standard input (see --format).\n"
     "\n"
     "Options:\n"
-    "  --model FILE   acoustic model (default: $ASR_MODEL, else pretrained/en-bilstm.gguf,\n"
-    "                 else pretrained/en-lstm.gguf)\n"
+    "  --model FILE   acoustic model (default: $ASR_MODEL, else the first found of\n"
+    "                 pretrained/en-bilstm-phones.gguf, en-bilstm.gguf, en-lstm.gguf)\n"
     "  --beam N       CTC prefix beam width (default 8, " ASR_LM_BEAM_TEXT
     " with an LM)\n" LM_OPTIONS_HELP "Output (text unless one of these is given):\n"
     "  --json         one JSON object (a line) per file: text, duration, segments with\n"
@@ -254,7 +254,8 @@ static int format_flag(const char *arg) {
 }
 
 int cmd_transcribe(int argc, char **argv) {
-    static const char *const model_names[] = {"en-bilstm.gguf", "en-lstm.gguf", NULL};
+    static const char *const model_names[] = {"en-bilstm-phones.gguf", "en-bilstm.gguf",
+                                              "en-lstm.gguf", NULL};
     batch_options opt = {.params = asr_stream_default_params(),
                          .threads = 1,
                          .pcm_format = ASR_PCM_S16,

@@ -13,6 +13,7 @@ install(FILES include/asr.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 # The shipped models, LM and dictionary, where the CLI looks (cli/options.c).
 install(FILES
   pretrained/en-bilstm.gguf pretrained/en-lstm.gguf pretrained/en-lstm-phones.gguf
+  pretrained/en-bilstm-phones.gguf
   pretrained/en-gru.gguf pretrained/en-rnn.gguf
   pretrained/en-3gram.lmbin pretrained/en-cmudict.dict pretrained/digits.txt
   pretrained/MODEL_CARD.md

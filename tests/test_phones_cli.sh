@@ -50,7 +50,8 @@ check "only the g2p word" grep -qxP '(zorblax| )*' "$tmp/out"
 check "phones hotword" run 0 transcribe --model "$PHONES" --hotword zorblax:3 "$SAMPLE"
 check "phones user pronunciations" run 0 transcribe --model "$PHONES" \
     --pronunciations "$tmp/mine.txt" --hotword kubernetes "$SAMPLE"
-check "character model ignores --dict" run 0 transcribe --dict "$tmp/none.dict" "$SAMPLE"
+check "character model ignores --dict" run 0 transcribe --model pretrained/en-bilstm.gguf \
+    --dict "$tmp/none.dict" "$SAMPLE"
 check "ignored is said" grep -q "ignored" "$tmp/err"
 
 # Bad dictionary input: exit 2, the file (and line) named

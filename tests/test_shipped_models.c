@@ -73,12 +73,19 @@ static void phone_lstm_matches_pytorch(void **state) {
     (void)state;
     check_model("en-lstm-phones");
 }
+static void phone_bilstm_matches_pytorch(void **state) {
+    (void)state;
+    check_model("en-bilstm-phones");
+}
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(lstm_matches_pytorch),       cmocka_unit_test(bilstm_matches_pytorch),
-        cmocka_unit_test(gru_matches_pytorch),        cmocka_unit_test(rnn_matches_pytorch),
+        cmocka_unit_test(lstm_matches_pytorch),
+        cmocka_unit_test(bilstm_matches_pytorch),
+        cmocka_unit_test(gru_matches_pytorch),
+        cmocka_unit_test(rnn_matches_pytorch),
         cmocka_unit_test(phone_lstm_matches_pytorch),
+        cmocka_unit_test(phone_bilstm_matches_pytorch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -86,11 +86,18 @@ train --name en-lstm-phones.s4 --unit phones --cell lstm --hidden 320 \
       --init "$WORK/ckpt/en-lstm-phones.s4.best.pt" --epochs 3 --batch-steps 4000 --lr 3e-4 \
       --freq-masks 2 ) &
 wait
+PHONES_STAGE=s5-tts   # the shipped phone model's stage (MODEL_CARD.md says why)
+# The phone model for files: bidirectional, from the streaming one's weights,
+# widened (train.py --init) so that it starts out computing what they compute
+# and its backward half learns what the rest of the utterance adds.
+train --name en-bilstm-phones --unit phones --cell lstm --bidirectional --hidden 320 \
+    --init "$WORK/ckpt/en-lstm-phones.$PHONES_STAGE.best.pt" --epochs 6 --batch-steps 2000 \
+    --lr 5e-4 --freq-masks 2 --procs 2
 
 echo "== export, parity, evaluation" >&2
-PHONES_STAGE=s5-tts   # the shipped phone model's stage (MODEL_CARD.md says why)
+# LM_ALPHA=A export_model ...: the LM weight tuned for the model on dev (tune_lm.py)
 export_model() { # CHECKPOINT NAME OUT.gguf [FIXTURE]
-    $PY training/export.py "$1" "$3" --name "$2"
+    $PY training/export.py "$1" "$3" --name "$2" ${LM_ALPHA:+--lm-alpha "$LM_ALPHA"}
     $PY training/parity_check.py "$1" "$3" \
         --manifest "$WORK/real/test_speechocean.tsv" --manifest "$WORK/real/test_fsdd.tsv" -n 10 \
         ${4:+--fixture "$4" --fixture-audio samples/so762_000030116.wav}
@@ -110,8 +117,10 @@ for cell in gru rnn; do
     $PY training/export.py "$WORK/ckpt/pilot-$cell-phones.best.pt" "$WORK/pilot/pilot-$cell-phones.gguf" \
         --name "pilot-$cell-phones"
 done
-export_model "$WORK/ckpt/en-lstm-phones.$PHONES_STAGE.best.pt" en-lstm-phones pretrained/en-lstm-phones.gguf \
-    tests/fixtures/shipped_en-lstm-phones_logprobs.f32
+LM_ALPHA=0.7 export_model "$WORK/ckpt/en-lstm-phones.$PHONES_STAGE.best.pt" en-lstm-phones \
+    pretrained/en-lstm-phones.gguf tests/fixtures/shipped_en-lstm-phones_logprobs.f32
+LM_ALPHA=0.7 export_model "$WORK/ckpt/en-bilstm-phones.best.pt" en-bilstm-phones \
+    pretrained/en-bilstm-phones.gguf tests/fixtures/shipped_en-bilstm-phones_logprobs.f32
 mkdir -p "$WORK/phones"
 for stage in s4 s5-tts s5-real; do
     $PY training/export.py "$WORK/ckpt/en-lstm-phones.$stage.best.pt" "$WORK/phones/$stage.gguf" \

@@ -38,7 +38,7 @@ __version__ = "0.1.0"
 version = _lib.version  # of the loaded libasr
 _C = _lib.lib
 
-DEFAULT_MODELS = ("en-bilstm.gguf", "en-lstm.gguf")  # as `asr transcribe`
+DEFAULT_MODELS = ("en-bilstm-phones.gguf", "en-bilstm.gguf", "en-lstm.gguf")  # as `asr transcribe`
 DEFAULT_LM = "en-3gram.lmbin"
 DEFAULT_DICT = "en-cmudict.dict"
 LM_BEAM = 64  # the CLI's beam with an LM: word scores need more hypotheses alive
@@ -143,8 +143,8 @@ class ModelInfo(NamedTuple):
 
 class Model(_Handle):
     """An acoustic model file (.gguf). Model() loads the default one, as
-    `asr transcribe` does: $ASR_MODEL, else en-bilstm.gguf, else en-lstm.gguf
-    in the data directories."""
+    `asr transcribe` does: $ASR_MODEL, else the first of en-bilstm-phones.gguf,
+    en-bilstm.gguf, en-lstm.gguf in the data directories."""
     _free = _C.asr_model_free
 
     def __init__(self, path=None):
