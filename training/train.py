@@ -222,7 +222,8 @@ def main():
     ap.add_argument("--work", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "work"))
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--init", help="start from the weights of this checkpoint or .gguf model file "
-                    "(same architecture), with a new optimiser and schedule: a second training stage")
+                    "(same architecture, or the unidirectional one of a --bidirectional model, which is "
+                    "widened to compute the same), with a new optimiser and schedule: a second training stage")
     ap.add_argument("--freq-masks", type=int, default=0,
                     help="SpecAugment frequency masks per utterance, in the log-mel domain (0 = none)")
     ap.add_argument("--variants", type=int, default=1,
