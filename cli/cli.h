@@ -38,6 +38,11 @@ int opt_int(const char *option, const char *text, long lo, long hi, int *out);
  * printing where it looked. */
 const char *default_model_path(const char *const *names);
 
+/* The default models for files (transcribe, eval), most accurate first
+ * (pretrained/MODEL_CARD.md). */
+#define FILE_MODEL_NAMES                                                                           \
+    { "en-bilstm-phones.gguf", "en-bilstm.gguf", "en-lstm.gguf", NULL }
+
 /* A data file (LM, dictionary): $env_name (empty: none), else name found
  * in a data directory, written into buf (ASR_PATH_MAX bytes). NULL if none. */
 #define ASR_PATH_MAX 4160

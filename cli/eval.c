@@ -163,8 +163,7 @@ static void report(const char *file, const scorer *s, double cpu, int json) {
 }
 
 int cmd_eval(int argc, char **argv) {
-    static const char *const model_names[] = {"en-bilstm-phones.gguf", "en-bilstm.gguf",
-                                              "en-lstm.gguf", NULL};
+    static const char *const model_names[] = FILE_MODEL_NAMES;
     batch_options opt = {.params = asr_stream_default_params(),
                          .threads = 1,
                          .pcm_rate = 16000,

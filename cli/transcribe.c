@@ -254,8 +254,7 @@ static int format_flag(const char *arg) {
 }
 
 int cmd_transcribe(int argc, char **argv) {
-    static const char *const model_names[] = {"en-bilstm-phones.gguf", "en-bilstm.gguf",
-                                              "en-lstm.gguf", NULL};
+    static const char *const model_names[] = FILE_MODEL_NAMES;
     batch_options opt = {.params = asr_stream_default_params(),
                          .threads = 1,
                          .pcm_format = ASR_PCM_S16,
