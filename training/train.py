@@ -176,11 +176,11 @@ def initial_weights(path, feats, model):
                              "(max diff %.2g): other features" % np.abs(cmvn - ours).max())
         state = src.state_dict()
     if model.bidirectional and "rnn.weight_ih_l0_reverse" not in state:
-        state = widen_to_bidirectional(state, model.num_layers, model.hidden_size)
+        state = widen_to_bidirectional(state, model.num_layers)
     return state
 
 
-def widen_to_bidirectional(uni, num_layers, hidden):
+def widen_to_bidirectional(uni, num_layers):
     """A bidirectional model's state_dict that computes exactly what the
     unidirectional `uni` computes: the forward half is `uni`; the backward
     half is `uni` run on reversed time, reading only the backward half below
@@ -199,7 +199,6 @@ def widen_to_bidirectional(uni, num_layers, hidden):
                 out[f"rnn.{w}_l{layer}"] = fw.clone()
                 out[f"rnn.{w}_l{layer}_reverse"] = fw.clone()
     w = uni["out.weight"]
-    assert w.shape[1] == hidden
     out["out.weight"] = torch.cat([w, torch.zeros_like(w)], dim=1)
     return out
 
