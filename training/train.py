@@ -164,7 +164,8 @@ def initial_weights(path, feats, model):
     """The state_dict of a train.py checkpoint or of a model file, for
     `model`; a model file's CMVN mean must be the one these features were
     made with. A unidirectional model's weights start a bidirectional one
-    of the same shape (widen_to_bidirectional)."""
+    of the same shape (widen_to_bidirectional), and a narrower model's a
+    wider one (widen_hidden)."""
     if not path.endswith(".gguf"):
         state = torch.load(path)["state_dict"]
     else:
@@ -177,6 +178,8 @@ def initial_weights(path, feats, model):
         state = src.state_dict()
     if model.bidirectional and "rnn.weight_ih_l0_reverse" not in state:
         state = widen_to_bidirectional(state, model.num_layers)
+    if state["rnn.weight_hh_l0"].shape[1] < model.hidden_size:
+        state = widen_hidden(state, model)
     return state
 
 
@@ -203,6 +206,43 @@ def widen_to_bidirectional(uni, num_layers):
     return out
 
 
+def widen_hidden(small, model):
+    """`model`'s state_dict, computing exactly what the narrower `small`
+    (same cell, layers and directions) computes: the old units keep their
+    weights and read nothing from the new ones; the new units read everything
+    through `model`'s fresh random weights, and the layers above and the
+    output layer read them through zero weights, so training starts from
+    `small` with idle capacity that the gradient puts to use."""
+    big = model.state_dict()
+    h, H = small["rnn.weight_hh_l0"].shape[1], model.hidden_size
+    gates = big["rnn.weight_hh_l0"].shape[0] // H
+    dirs = 2 if model.bidirectional else 1
+    # Where the old units sit among the new ones, per gate (rows) and in a
+    # layer's output of all directions (what the layer above and `out` read).
+    rows = torch.cat([torch.arange(h) + g * H for g in range(gates)])
+    cols = torch.cat([torch.arange(h) + d * H for d in range(dirs)])
+    out = {k: v.clone() for k, v in big.items()}
+    for k, v in small.items():
+        if k.startswith("rnn.") or k.startswith("out."):
+            continue
+        out[k] = v.clone()
+    for layer in range(model.num_layers):
+        for suffix in ["", "_reverse"][:dirs]:
+            for w in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                name = f"rnn.{w}_l{layer}{suffix}"
+                new, old = out[name], small[name]
+                if w.startswith("bias"):
+                    new[rows] = old
+                    continue
+                src = (cols if layer > 0 else torch.arange(old.shape[1])) if w == "weight_ih" else torch.arange(h)
+                new[rows] = 0.0
+                new[rows[:, None], src[None, :]] = old
+    out["out.weight"].zero_()
+    out["out.weight"][:, cols] = small["out.weight"]
+    out["out.bias"] = small["out.bias"].clone()
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--name", required=True)
@@ -221,8 +261,8 @@ def main():
     ap.add_argument("--work", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "work"))
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--init", help="start from the weights of this checkpoint or .gguf model file "
-                    "(same architecture, or the unidirectional one of a --bidirectional model, which is "
-                    "widened to compute the same), with a new optimiser and schedule: a second training stage")
+                    "(same architecture, or the unidirectional one of a --bidirectional model, or one "
+                    "with fewer --hidden units: each is widened to compute the same), with a new optimiser and schedule: a second training stage")
     ap.add_argument("--freq-masks", type=int, default=0,
                     help="SpecAugment frequency masks per utterance, in the log-mel domain (0 = none)")
     ap.add_argument("--variants", type=int, default=1,
