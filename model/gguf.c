@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -299,6 +300,44 @@ static int read_tensor_info(cursor *c, asr_gguf_tensor *t) {
     return read_u64(c, &t->offset, "tensor offset");
 }
 
+/* IEEE 754 binary16 to binary32, exactly (every half is a float). */
+static float half_to_float(uint16_t h) {
+    uint32_t sign = (uint32_t)(h >> 15) << 31, exp = (h >> 10) & 0x1fu, man = h & 0x3ffu, bits;
+    if (exp == 0) { /* zero or subnormal: man * 2^-24 */
+        float v = ldexpf((float)man, -24);
+        return sign ? -v : v;
+    }
+    if (exp == 31)
+        bits = sign | 0x7f800000u | (man << 13); /* inf, NaN */
+    else
+        bits = sign | ((exp + 112) << 23) | (man << 13); /* rebias 15 -> 127 */
+    float v;
+    memcpy(&v, &bits, sizeof v);
+    return v;
+}
+
+/* F16 weights halve a model file; inference wants F32 (sgemm), so they are
+ * widened once, at open, into memory that lives as long as the file. */
+static int widen_f16(asr_gguf *g, asr_gguf_tensor *t) {
+    float *out = malloc((size_t)t->n_elements * sizeof *out);
+    if (!out) {
+        asr_error(ASR_ERR_NOMEM, "%s: out of memory for tensor '%s'", g->path, t->name);
+        return -1;
+    }
+    const unsigned char *in = t->data; /* little-endian, any alignment */
+    for (uint64_t i = 0; i < t->n_elements; i++)
+        out[i] = half_to_float((uint16_t)(in[2 * i] | in[2 * i + 1] << 8));
+    /* Nothing reads the halves again: their whole pages leave the resident
+     * set (a read would fault them back in from the file). */
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t first = ((uintptr_t)in + page - 1) / page * page;
+    uintptr_t end = ((uintptr_t)in + t->n_bytes) / page * page;
+    if (end > first) madvise((void *)first, end - first, MADV_DONTNEED);
+    t->widened = out;
+    t->floats = out;
+    return 0;
+}
+
 static int cmp_strptr(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
@@ -425,6 +464,8 @@ static int parse(asr_gguf *g) {
             return -1;
         }
         t->data = g->map + data_start + offset;
+        if (t->type == ASR_GGML_F32) t->floats = t->data;
+        if (t->type == ASR_GGML_F16 && widen_f16(g, t)) return -1;
     }
     return 0;
 }
@@ -477,8 +518,10 @@ void asr_gguf_close(asr_gguf *g) {
                 free(kv->strs[j]);
         free(kv->strs);
     }
-    for (size_t i = 0; i < g->n_tensors; i++)
+    for (size_t i = 0; i < g->n_tensors; i++) {
         free(g->tensors[i].name);
+        free(g->tensors[i].widened);
+    }
     free(g->kv);
     free(g->tensors);
     if (g->map) munmap((void *)g->map, g->size);

@@ -72,6 +72,10 @@ typedef struct {
     size_t n_bytes;
     uint64_t offset;  /* from the start of the data section */
     const void *data; /* inside the mapping, aligned to the file's alignment */
+    /* F32 and F16 tensors as floats: F32 is data itself, F16 is widened at
+     * open into widened (owned, freed by asr_gguf_close); NULL otherwise. */
+    const float *floats;
+    float *widened;
 } asr_gguf_tensor;
 
 typedef struct asr_gguf {

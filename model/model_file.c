@@ -160,9 +160,9 @@ static int read_hparams(asr_model *m) {
     return read_vocab(m) || read_features(m) ? -1 : 0;
 }
 
-/* A finite F32 tensor of PyTorch shape [rows] (cols == 0) or [rows x cols];
- * GGUF lists dimensions innermost first, so a matrix is stored as
- * dims {cols, rows}. */
+/* A finite F32 (or F16, widened by the reader) tensor of PyTorch shape
+ * [rows] (cols == 0) or [rows x cols]; GGUF lists dimensions innermost
+ * first, so a matrix is stored as dims {cols, rows}. */
 static const float *get_tensor(const asr_gguf *g, unsigned char *used, const char *prefix,
                                const char *base, int rows, int cols) {
     char name[ASR_GGUF_MAX_NAME + 1];
@@ -170,9 +170,9 @@ static const float *get_tensor(const asr_gguf *g, unsigned char *used, const cha
     const asr_gguf_tensor *t = asr_gguf_find_tensor(g, name);
     if (!t) return asr_error_null(ASR_ERR_FORMAT, "%s: tensor '%s' is missing", g->path, name);
     used[t - g->tensors] = 1;
-    if (t->type != ASR_GGML_F32)
-        return asr_error_null(ASR_ERR_FORMAT, "%s: tensor '%s' has type %s, expected F32", g->path,
-                              name, asr_ggml_type_name(t->type));
+    if (!t->floats)
+        return asr_error_null(ASR_ERR_FORMAT, "%s: tensor '%s' has type %s, expected F32 or F16",
+                              g->path, name, asr_ggml_type_name(t->type));
     int ok = cols ? t->n_dims == 2 && t->dims[0] == (uint64_t)cols && t->dims[1] == (uint64_t)rows
                   : t->n_dims == 1 && t->dims[0] == (uint64_t)rows;
     if (!ok) {
@@ -190,10 +190,10 @@ static const float *get_tensor(const asr_gguf *g, unsigned char *used, const cha
                               g->path, name, got, rows);
     }
     /* Only an alignment below 4 in the file could break this. */
-    if ((uintptr_t)t->data % _Alignof(float))
+    if ((uintptr_t)t->floats % _Alignof(float))
         return asr_error_null(ASR_ERR_FORMAT, "%s: tensor '%s' is not aligned for floats", g->path,
                               name);
-    const float *data = t->data;
+    const float *data = t->floats;
     for (uint64_t i = 0; i < t->n_elements; i++)
         if (!isfinite(data[i]))
             return asr_error_null(ASR_ERR_FORMAT,

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Training's model-file reader and writer are exact inverses: each shipped
 model, read back into PyTorch (model.load_gguf, as `train.py --init` does)
-and exported again, gives the same bytes. A corrupt file is refused."""
+and exported again, gives the same bytes; so does a file with float16
+weights. A corrupt file is refused."""
 import os
 import sys
 import tempfile
@@ -24,6 +25,14 @@ with tempfile.TemporaryDirectory() as tmp:
         same = open(src, "rb").read() == open(out, "rb").read()
         print("%s: %s" % (name, "identical" if same else "DIFFERENT"))
         failures += not same
+    # float16 weights read back (widened) and written again as float16.
+    src = os.path.join(root, "tests", "fixtures", "parity_bilstm_f16.gguf")
+    model, config, cmvn = load_gguf(src)
+    out = os.path.join(tmp, "f16.gguf")
+    export(model, config, cmvn, out, "parity-bilstm_f16", weights="f16")
+    same = open(src, "rb").read() == open(out, "rb").read()
+    print("parity_bilstm_f16 (float16 weights): %s" % ("identical" if same else "DIFFERENT"))
+    failures += not same
     truncated = os.path.join(tmp, "truncated.gguf")
     with open(truncated, "wb") as f:
         f.write(open(os.path.join(root, "pretrained", "en-rnn.gguf"), "rb").read()[:100000])

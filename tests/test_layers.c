@@ -135,6 +135,12 @@ static void test_parity_bilstm(void **st) {
     check_parity("bilstm");
 }
 
+/* The same BiLSTM with float16 weight matrices, widened at load. */
+static void test_parity_bilstm_f16(void **st) {
+    (void)st;
+    check_parity("bilstm_f16");
+}
+
 static void test_parity_gru(void **st) {
     (void)st;
     check_parity("gru");
@@ -287,11 +293,11 @@ static void test_log_softmax(void **st) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parity_lstm),        cmocka_unit_test(test_parity_bilstm),
-        cmocka_unit_test(test_parity_gru),         cmocka_unit_test(test_parity_rnn),
-        cmocka_unit_test(test_state_carries_over), cmocka_unit_test(test_forward_arguments),
-        cmocka_unit_test(test_vecmath_accuracy),   cmocka_unit_test(test_vecmath_edges),
-        cmocka_unit_test(test_log_softmax),
+        cmocka_unit_test(test_parity_lstm),       cmocka_unit_test(test_parity_bilstm),
+        cmocka_unit_test(test_parity_bilstm_f16), cmocka_unit_test(test_parity_gru),
+        cmocka_unit_test(test_parity_rnn),        cmocka_unit_test(test_state_carries_over),
+        cmocka_unit_test(test_forward_arguments), cmocka_unit_test(test_vecmath_accuracy),
+        cmocka_unit_test(test_vecmath_edges),     cmocka_unit_test(test_log_softmax),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -329,11 +329,11 @@ static void test_inconsistent_files(void **st) {
     assert_rejected(b.data, b.size,
                     "tensor 'rnn.0.fwd.w_ih' has shape [96 x 180], expected [100 x 180]");
 
-    /* A tensor stored as F16. */
+    /* A tensor of a type the loader does not widen (BF16). */
     memcpy(b.data, good.data, b.size);
     size_t name = find(&b, "out.bias");
-    put_u32(b.data + name + 8 + 4 + 8, 1); /* after the name, rank and one dimension */
-    assert_rejected(b.data, b.size, "tensor 'out.bias' has type F16, expected F32");
+    put_u32(b.data + name + 8 + 4 + 8, 30); /* after the name, rank and one dimension */
+    assert_rejected(b.data, b.size, "tensor 'out.bias' has type BF16, expected F32 or F16");
 
     /* A tensor missing (renamed). */
     memcpy(b.data, good.data, b.size);
@@ -412,6 +412,57 @@ static void test_inconsistent_files(void **st) {
     free(good.data);
 }
 
+/* Weight matrices stored as F16 (export.py --weights f16) are widened
+ * exactly, subnormals and signed zeros included; a half infinity or NaN is
+ * refused like an F32 one. The parity of the F16 fixture is in test_layers. */
+static void test_f16_weights(void **st) {
+    (void)st;
+    const char *f16 = "tests/fixtures/parity_bilstm_f16.gguf";
+    asr_model *m = asr_model_load(test_path(f16));
+    assert_non_null(m);
+    asr_model *m32 = asr_model_load(test_path("tests/fixtures/parity_bilstm.gguf"));
+    assert_non_null(m32);
+    assert_int_equal(asr_model_get_info(m).num_params, asr_model_get_info(m32).num_params);
+    asr_model_free(m32);
+    asr_model_free(m);
+
+    asr_gguf *g = asr_gguf_open(test_path(f16));
+    assert_non_null(g);
+    const asr_gguf_tensor *t = asr_gguf_find_tensor(g, "rnn.0.fwd.w_hh");
+    assert_non_null(t);
+    assert_int_equal(t->type, ASR_GGML_F16);
+    size_t at = (size_t)((const unsigned char *)t->data - g->map);
+    asr_gguf_close(g);
+    const uint16_t halves[] = {0x0001, 0x03ff, 0x8000, 0x3c00, 0xc000, 0x7bff, 0x3555, 0x0400};
+    const float want[] = {0x1p-24f, 0x3ffp-24f, -0.0f,       1.0f,
+                          -2.0f,    65504.0f,   0x1.554p-2f, 0x1p-14f};
+    blob b = read_blob(f16);
+    for (size_t i = 0; i < sizeof halves / sizeof *halves; i++) {
+        b.data[at + 2 * i] = (unsigned char)(halves[i] & 0xff);
+        b.data[at + 2 * i + 1] = (unsigned char)(halves[i] >> 8);
+    }
+    write_file(tmp_path(), b.data, b.size);
+    g = asr_gguf_open(tmp_path());
+    assert_non_null(g);
+    t = asr_gguf_find_tensor(g, "rnn.0.fwd.w_hh");
+    for (size_t i = 0; i < sizeof halves / sizeof *halves; i++) {
+        if (t->floats[i] != want[i] || signbit(t->floats[i]) != signbit(want[i]))
+            fail_msg("half 0x%04x widened to %a, expected %a", halves[i], (double)t->floats[i],
+                     (double)want[i]);
+    }
+    asr_gguf_close(g);
+    unlink(tmp_path());
+
+    const uint16_t bad[] = {0x7c00, 0xfc00, 0x7e00}; /* +inf, -inf, NaN */
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        b.data[at + 2 * 17] = (unsigned char)(bad[i] & 0xff);
+        b.data[at + 2 * 17 + 1] = (unsigned char)(bad[i] >> 8);
+        assert_rejected(b.data, b.size,
+                        "tensor 'rnn.0.fwd.w_hh' has a non-finite value at element 17");
+    }
+    free(b.data);
+}
+
 /* asr.lm_alpha, the LM weight tuned for a model: optional, an f32 in 0..10. */
 static void test_lm_alpha(void **st) {
     (void)st;
@@ -442,7 +493,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good_file),          cmocka_unit_test(test_missing_empty_foreign),
         cmocka_unit_test(test_truncation),         cmocka_unit_test(test_random_corruption),
-        cmocka_unit_test(test_inconsistent_files), cmocka_unit_test(test_lm_alpha),
+        cmocka_unit_test(test_inconsistent_files), cmocka_unit_test(test_f16_weights),
+        cmocka_unit_test(test_lm_alpha),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,8 +3,13 @@
 
     python3 training/export.py CHECKPOINT.pt OUT.gguf [--name NAME]
         [--cmvn-mean cmvn_mean.npy] [--feature-config config.json] [--lm-alpha A]
+        [--weights f32|f16]
 
 or from Python: export(model, feature_config, cmvn_mean, path, name).
+
+--weights f16 stores the weight matrices (w_ih, w_hh, out.weight: nearly all
+of the bytes) as float16, half the file; the engine widens them to float32
+when it loads the file. Biases and statistics stay float32.
 
 Takes the checkpoints of model.save_checkpoint (which hold the feature
 settings and the CMVN mean) and those of train.py ({"model": state_dict,
@@ -53,10 +58,33 @@ def _array(t):
     return a
 
 
-def export(model, feature_config, cmvn_mean, path, name, lm_alpha=None):
+def matrices(model):
+    """The parameters export.py --weights f16 stores as float16."""
+    params = dict(model.rnn.named_parameters())
+    return [params[theirs] for ours, theirs in rnn_tensor_names(model) if ours.endswith(("w_ih", "w_hh"))] + [
+        model.out.weight]
+
+
+def round_to_stored(model):
+    """Rounds the weight matrices to float16 in place: the network a
+    --weights f16 file holds (what parity checks compare the engine with)."""
+    with torch.no_grad():
+        for p in matrices(model):
+            p.copy_(p.half().float())
+
+
+def export(model, feature_config, cmvn_mean, path, name, lm_alpha=None, weights="f32"):
     """model: training.model.AcousticModel; feature_config: dict with the
     FEATURE_FIELDS keys; cmvn_mean: num_ceps floats; lm_alpha: the LM weight
-    tuned for the model (asr.lm_alpha; None: the engine's default)."""
+    tuned for the model (asr.lm_alpha; None: the engine's default); weights:
+    "f32", or "f16" for the weight matrices."""
+    if weights not in ("f32", "f16"):
+        raise ValueError("weights must be f32 or f16, not %r" % weights)
+    half = {id(p) for p in matrices(model)} if weights == "f16" else set()
+
+    def tensor(w, name, p):
+        w.add_tensor(name, _array(p), "<f2" if id(p) in half else "<f4")
+
     missing = [k for k, _ in FEATURE_FIELDS if k not in feature_config]
     if missing:
         raise ValueError("feature_config lacks " + ", ".join(missing))
@@ -100,9 +128,9 @@ def export(model, feature_config, cmvn_mean, path, name, lm_alpha=None):
     w.add_tensor("input.inv_std", _array(model.input_inv_std))
     params = dict(model.rnn.named_parameters())
     for ours, theirs in rnn_tensor_names(model):
-        w.add_tensor(ours, _array(params[theirs]))
-    w.add_tensor("out.weight", _array(model.out.weight))
-    w.add_tensor("out.bias", _array(model.out.bias))
+        tensor(w, ours, params[theirs])
+    tensor(w, "out.weight", model.out.weight)
+    tensor(w, "out.bias", model.out.bias)
     w.write(path)
 
 
@@ -144,13 +172,16 @@ def main():
     ap.add_argument("--feature-config", help="JSON object with the asr_feature_config fields")
     ap.add_argument("--lm-alpha", type=float,
                     help="the LM weight tuned for this model on the dev set (default: the engine's)")
+    ap.add_argument("--weights", choices=["f32", "f16"], default="f32",
+                    help="how the weight matrices are stored (f16: half the file)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     model, config, cmvn = _load(args.checkpoint, args.cmvn_mean, args.feature_config)
     name = args.name or os.path.splitext(os.path.basename(args.output))[0]
-    export(model, config, cmvn, args.output, name, args.lm_alpha)
-    print("wrote %s (%s, %d parameters)" % (args.output, name,
-                                             sum(p.numel() for p in model.parameters())))
+    export(model, config, cmvn, args.output, name, args.lm_alpha, args.weights)
+    print("wrote %s (%s, %d parameters, %s weights, %.1f MB)" % (
+        args.output, name, sum(p.numel() for p in model.parameters()), args.weights,
+        os.path.getsize(args.output) / 1e6))
 
 
 if __name__ == "__main__":

@@ -1,14 +1,14 @@
 """Reads the GGUF v3 files that gguf_writer.py writes (metadata of the types
-it writes; float32, int8 and int32 tensors), e.g. to train further from a
+it writes; float32, float16, int8 and int32 tensors), e.g. to train further from a
 shipped model or to load the G2P of a dictionary file."""
 import struct
 
 import numpy as np
 
-from gguf_writer import (ARRAY, BOOL, FLOAT32, GGML_F32, GGML_I8, GGML_I32, GGUF_MAGIC, GGUF_VERSION,
-                         STRING, UINT32)
+from gguf_writer import (ARRAY, BOOL, FLOAT32, GGML_F16, GGML_F32, GGML_I8, GGML_I32, GGUF_MAGIC,
+                         GGUF_VERSION, STRING, UINT32)
 
-_DTYPE = {GGML_F32: "<f4", GGML_I8: "|i1", GGML_I32: "<i4"}
+_DTYPE = {GGML_F32: "<f4", GGML_F16: "<f2", GGML_I8: "|i1", GGML_I32: "<i4"}
 
 
 class _Cursor:

@@ -1,13 +1,13 @@
 """A minimal GGUF v3 writer (the container of llama.cpp and whisper.cpp).
 
 Only what the model and dictionary files need: scalar, string and
-string-array metadata, float32 tensors and int8/int32 tables. Layout, little-endian throughout:
+string-array metadata, float32 and float16 tensors and int8/int32 tables. Layout, little-endian throughout:
 
     "GGUF", u32 version 3, u64 tensor count, u64 metadata count
     metadata: string key, u32 type, value
     tensor infos: string name, u32 n_dims, u64 dims (innermost first, as
                   ggml: a PyTorch [rows, cols] matrix is written {cols, rows}),
-                  u32 ggml type (0 = F32), u64 offset into the data section
+                  u32 ggml type (0 = F32, 1 = F16), u64 offset into the data section
     padding to the alignment, then the tensor data, each tensor aligned
 
 where a string is a u64 byte length followed by UTF-8 bytes (no NUL).
@@ -27,9 +27,10 @@ STRING = 8
 ARRAY = 9
 
 GGML_F32 = 0
+GGML_F16 = 1
 GGML_I8 = 24
 GGML_I32 = 26
-_GGML_TYPE = {"<f4": GGML_F32, "|i1": GGML_I8, "<i4": GGML_I32}
+_GGML_TYPE = {"<f4": GGML_F32, "<f2": GGML_F16, "|i1": GGML_I8, "<i4": GGML_I32}
 
 
 def _string(s):
@@ -73,14 +74,17 @@ class GGUFWriter:
         self._add(key, payload + b"".join(_string(v) for v in values))
 
     def add_tensor(self, name, array, dtype="<f4"):
-        """Adds a tensor given in PyTorch (row-major) shape order: float32, or
-        int8 ("|i1") or int32 ("<i4") for the tables of a dictionary file."""
+        """Adds a tensor given in PyTorch (row-major) shape order: float32,
+        float16 ("<f2", the weight matrices of a model file), or int8 ("|i1")
+        or int32 ("<i4") for the tables of a dictionary file."""
         if len(name.encode("utf-8")) > 64:
             raise ValueError("tensor name too long: " + name)
         if any(n == name for n, _ in self.tensors):
             raise ValueError("duplicate tensor " + name)
         if dtype not in _GGML_TYPE:
             raise ValueError("tensor %s: type %s not supported" % (name, dtype))
+        if dtype == "<f2" and not np.all(np.abs(array) <= np.finfo(np.float16).max):
+            raise ValueError("tensor %s: values beyond float16's range" % name)
         array = np.ascontiguousarray(array, dtype=dtype)
         if not 1 <= array.ndim <= 4 or array.size == 0:
             raise ValueError("tensor %s: shape %s not supported" % (name, array.shape))

@@ -2,10 +2,12 @@
 """Writes the PyTorch-vs-C parity fixtures of tests/test_layers.c.
 
     /usr/bin/python3 training/make_parity_fixtures.py [--out tests/fixtures]
+        [--kinds KIND...] [--input tests/fixtures/parity_input.f32]
 
-For each kind (lstm, bilstm, gru, rnn): a small seeded random model (2 layers,
-hidden 24, input 180, vocab 29) exported as parity_<kind>.gguf, and PyTorch's
-log-probabilities for parity_input.f32 as parity_<kind>_logprobs.f32.
+For each kind (lstm, bilstm, gru, rnn, and bilstm_f16: the BiLSTM with float16
+weight matrices): a small seeded random model (2 layers, hidden 24, input 180,
+vocab 29) exported as parity_<kind>.gguf, and PyTorch's log-probabilities for
+parity_input.f32 as parity_<kind>_logprobs.f32.
 
 parity_input.f32 holds realistic features of real speech (speechocean762
 utterance 000030119, 4.0 s): torchaudio's Kaldi MFCC (20 ceps), utterance
@@ -22,7 +24,7 @@ import torch
 import torchaudio
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from export import export  # noqa: E402
+from export import export, round_to_stored  # noqa: E402
 from model import AcousticModel  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -33,11 +35,14 @@ FEATURES = dict(sample_rate=16000, frame_length_ms=25.0, frame_shift_ms=10.0, nu
                 cepstral_lifter=22.0, delta_order=2, delta_window=2, stack=3,
                 cmvn_prior_frames=200.0)
 
-KINDS = {  # name: (cell, bidirectional, seed)
-    "lstm": ("lstm", False, 11),
-    "bilstm": ("lstm", True, 12),
-    "gru": ("gru", False, 13),
-    "rnn": ("rnn", False, 14),
+KINDS = {  # name: (cell, bidirectional, seed, weights)
+    "lstm": ("lstm", False, 11, "f32"),
+    "bilstm": ("lstm", True, 12, "f32"),
+    "gru": ("gru", False, 13, "f32"),
+    "rnn": ("rnn", False, 14, "f32"),
+    # The BiLSTM with its weight matrices stored as float16 (export.py
+    # --weights f16); PyTorch runs them rounded the same way.
+    "bilstm_f16": ("lstm", True, 12, "f16"),
 }
 
 
@@ -85,16 +90,26 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=os.path.join(REPO, "tests", "fixtures"))
     ap.add_argument("--shared", default=os.path.join(os.path.dirname(REPO), "shared"))
+    ap.add_argument("--kinds", nargs="+", choices=list(KINDS), default=list(KINDS))
+    ap.add_argument("--input", help="features to use instead of the clip's, e.g. the committed "
+                    "parity_input.f32: the clip's differ by about 1e-5 across sox and torch "
+                    "versions, so new kinds are made against the committed input")
     args = ap.parse_args()
     torch.set_num_threads(1)
 
     x, cmvn_mean = speech_features(args.shared)
-    x.numpy().astype("<f4").tofile(os.path.join(args.out, "parity_input.f32"))
+    if args.input:
+        x = torch.from_numpy(np.fromfile(args.input, "<f4").reshape(-1, x.shape[1]))
+    else:
+        x.numpy().astype("<f4").tofile(os.path.join(args.out, "parity_input.f32"))
     print("parity_input.f32: %d x %d" % tuple(x.shape))
-    for kind, (cell, bidirectional, seed) in KINDS.items():
+    for kind in args.kinds:
+        cell, bidirectional, seed, weights = KINDS[kind]
         model = make_model(cell, bidirectional, seed, x)
+        if weights == "f16":
+            round_to_stored(model)
         export(model, FEATURES, cmvn_mean.numpy(), os.path.join(args.out, "parity_%s.gguf" % kind),
-               "parity-" + kind)
+               "parity-" + kind, weights=weights)
         with torch.no_grad():
             logprobs = model(x[None])[0]
         logprobs.numpy().astype("<f4").tofile(

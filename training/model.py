@@ -143,7 +143,8 @@ def load_gguf(path):
              "out.weight": t["out.weight"], "out.bias": t["out.bias"]}
     for ours, theirs in rnn_tensor_names(model):
         state["rnn." + theirs] = t[ours]
-    model.load_state_dict({k: torch.from_numpy(np.asarray(v)) for k, v in state.items()})
+    # float16 weights (export.py --weights f16) widen exactly to float32.
+    model.load_state_dict({k: torch.from_numpy(np.asarray(v, np.float32)) for k, v in state.items()})
     model.eval()
     config = {k[len("asr.feature."):]: v for k, v in meta.items() if k.startswith("asr.feature.")}
     return model, config, t["cmvn.mean"]

@@ -8,6 +8,8 @@ the checkpoint) and the C engine (from the exported file, through the whole
 stream: resampling, features, model) score the same audio, and the largest
 absolute log-probability difference is printed. With --fixture, PyTorch's
 log-probs for one sample are written for the C test tests/test_shipped_models.c.
+A file with float16 weights (export.py --weights f16) is compared with the
+PyTorch model rounded the same way: the engine must compute what the file holds.
 """
 import argparse
 import os
@@ -18,7 +20,9 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import asr_lib  # noqa: E402
+import gguf_reader  # noqa: E402
 import pronounce  # noqa: E402
+from export import round_to_stored  # noqa: E402
 from model import load_checkpoint  # noqa: E402
 from prepare import load_16k, read_manifest  # noqa: E402
 
@@ -43,6 +47,10 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(1)
     model, ckpt = load_checkpoint(args.checkpoint)
+    _, stored = gguf_reader.read(args.gguf)
+    if any(t.dtype == np.float16 for t in stored.values()):
+        round_to_stored(model)  # compare with the network the file holds
+        print(f"{os.path.basename(args.gguf)}: float16 weights; PyTorch runs them rounded alike")
     vocab = len(model.vocab)
     # Phone models make streams only with their dictionary.
     dict_path = (os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "pretrained",
