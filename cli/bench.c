@@ -5,6 +5,7 @@
  * --chunk-ms chunks as fast as possible and replays the measured times on a
  * simulated real-time clock to get latencies; a throughput pass runs the
  * same work on 1..N threads. */
+#include <cblas.h>
 #include <libgen.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -485,6 +486,8 @@ static void report_json(const bench_options *o, bench_results *r, const throughp
            o->params.lm_alpha, o->params.lm_beta, r->files_done, r->files_failed, r->audio_seconds,
            r->load_ms, r->lm_load_ms, r->cpu_seconds,
            r->audio_seconds > 0 ? r->cpu_seconds / r->audio_seconds : 0.0);
+    printf(",\"blas_kernels\":");
+    json_string(stdout, openblas_get_corename());
     /* The rest of the decoding set-up, so that every option shows. */
     printf(",\"word_list\":%zu,\"hotwords\":%zu,\"pronunciations\":", o->params.n_words,
            o->params.n_hotwords);
@@ -531,6 +534,7 @@ static void report_table(const bench_options *o, bench_results *r, const through
         printf("decoder        %s%.0d, no LM\n", o->params.beam_size > 1 ? "beam " : "greedy",
                o->params.beam_size > 1 ? o->params.beam_size : 0);
     if (info.bidirectional) printf("note           %s\n", bidir_note);
+    printf("BLAS           OpenBLAS kernels for %s\n", openblas_get_corename());
     if (o->params.lm)
         printf("model load     %.2f ms  (LM %.2f ms)\n", r->load_ms, r->lm_load_ms);
     else

@@ -10,6 +10,10 @@
 /* Exit codes shared by every subcommand. */
 enum { EXIT_OK = 0, EXIT_SOME_FAILED = 1, EXIT_USAGE = 2 };
 
+/* Restarts asr with OpenBLAS's fast kernels where it chose slow ones for
+ * a CPU it does not know (blas_kernels.c); returns when there is nothing to do. */
+void use_fast_blas_kernels(char **argv);
+
 int cmd_transcribe(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_live(int argc, char **argv);

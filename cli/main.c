@@ -46,6 +46,7 @@ static void on_sigbus(int sig) {
 }
 
 int main(int argc, char **argv) {
+    use_fast_blas_kernels(argv);
     /* One stream, one core: OpenBLAS's own threads only fight with ours. */
     openblas_set_num_threads(1);
     struct sigaction bus = {.sa_handler = on_sigbus};
@@ -61,7 +62,7 @@ int main(int argc, char **argv) {
         return EXIT_OK;
     }
     if (!strcmp(cmd, "--version")) {
-        printf("asr %s\n", asr_version());
+        printf("asr %s\nOpenBLAS kernels for %s\n", asr_version(), openblas_get_corename());
         return EXIT_OK;
     }
     if (!strcmp(cmd, "transcribe")) return cmd_transcribe(argc - 1, argv + 1);

@@ -63,6 +63,7 @@ assert r["same_as_offline"] == 2
 assert [t["threads"] for t in r["throughput"]] == [1, 2]
 assert all(t["x_realtime"] > 0 and t["rtf"] > 0 for t in r["throughput"])
 assert r["note"] == ""
+assert r["blas_kernels"]  # the OpenBLAS kernel set the figures were measured with
 PY
 
 # Bidirectional: said in both outputs; nothing shows before the final result,
