@@ -62,7 +62,7 @@ int main(int argc, char **argv) {
         return EXIT_OK;
     }
     if (!strcmp(cmd, "--version")) {
-        printf("asr %s\nOpenBLAS kernels for %s\n", asr_version(), openblas_get_corename());
+        printf("asr %s (OpenBLAS kernels for %s)\n", asr_version(), openblas_get_corename());
         return EXIT_OK;
     }
     if (!strcmp(cmd, "transcribe")) return cmd_transcribe(argc - 1, argv + 1);

@@ -24,7 +24,7 @@ bash scripts/build.sh build
 # OpenBLAS's own choice of kernels, or the fast ones asr picks where it does
 # not know the CPU (cli/blas_kernels.c): torch's matrix products use the same
 # library, and ran 2.3x slower (LSTM forward + backward) on Prescott's kernels.
-export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-$(build/asr --version | sed -n 's/^OpenBLAS kernels for //p')}
+export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-$(build/asr --version | sed -n 's/.*OpenBLAS kernels for \([A-Za-z0-9]*\).*/\1/p')}
 echo "OpenBLAS kernels: $OPENBLAS_CORETYPE" >&2
 
 echo "== data" >&2
