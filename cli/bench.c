@@ -57,7 +57,8 @@ static const char usage[] =
     "  --limit N         only the first N files\n"
     "  --chunk-ms MS     audio per call (default 100)\n"
     "  --beam N          CTC prefix beam width; 1 = greedy (default 8, " ASR_LM_BEAM_TEXT
-    " with an LM)\n"
+    " with an LM,\n"
+    "                    " ASR_LM_BEAM_WHOLE_TEXT " for a bidirectional model)\n"
     "  -j N              throughput with 1..N threads (default: the number of CPUs);\n"
     "                    0 skips the throughput pass\n"
     "  --json            one JSON object instead of the table\n"

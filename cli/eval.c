@@ -24,8 +24,9 @@ static const char usage[] =
     "\n"
     "Options:\n"
     "  --model FILE   acoustic model (default as for 'asr transcribe')\n"
-    "  --beam N       CTC prefix beam width (default 8, " ASR_LM_BEAM_TEXT
-    " with an LM)\n" LM_OPTIONS_HELP "  -j N           utterances at a time (default 1)\n"
+    "  --beam N       CTC prefix beam width (default 8, " ASR_LM_BEAM_TEXT " with an LM,\n"
+    "                 " ASR_LM_BEAM_WHOLE_TEXT " for a bidirectional model)\n" LM_OPTIONS_HELP
+    "  -j N           utterances at a time (default 1)\n"
     "  --details      one line per utterance: ID, word errors, reference, hypothesis\n"
     "  --json         the summary as one JSON object per manifest\n"
     "  -q, --quiet    no progress line (shown only when stderr is a terminal)\n"

@@ -181,7 +181,8 @@ int lm_options_apply(lm_options *o, const asr_model *model, asr_stream_params *p
     }
     if (o->words_path && !read_words(o)) return 0;
     p->lm = o->lm;
-    if (o->lm && !o->beam_set) p->beam_size = ASR_LM_BEAM;
+    if (o->lm && !o->beam_set)
+        p->beam_size = asr_model_get_info(model).bidirectional ? ASR_LM_BEAM_WHOLE : ASR_LM_BEAM;
     p->lm_alpha = o->alpha_set ? o->alpha : asr_model_get_info(model).lm_alpha;
     if (o->beta_set) p->lm_beta = o->beta;
     p->words = (const char *const *)o->words;

@@ -26,8 +26,9 @@ static const char usage[] =
     "Options:\n"
     "  --model FILE   acoustic model (default: $ASR_MODEL, else the first found of\n"
     "                 pretrained/en-bilstm-phones.gguf, en-bilstm.gguf, en-lstm.gguf)\n"
-    "  --beam N       CTC prefix beam width (default 8, " ASR_LM_BEAM_TEXT
-    " with an LM)\n" LM_OPTIONS_HELP "Output (text unless one of these is given):\n"
+    "  --beam N       CTC prefix beam width (default 8, " ASR_LM_BEAM_TEXT " with an LM,\n"
+    "                 " ASR_LM_BEAM_WHOLE_TEXT " for a bidirectional model)\n" LM_OPTIONS_HELP
+    "Output (text unless one of these is given):\n"
     "  --json         one JSON object (a line) per file: text, duration, segments with\n"
     "                 start, end, text and words; words with start/end seconds and\n"
     "                 confidence\n"
