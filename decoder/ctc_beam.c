@@ -606,8 +606,9 @@ asr_status asr_ctc_beam_tail(const asr_ctc_beam *b, asr_ctc_chars *tail) {
     if (b->phones && !b->finished) { /* a partial word shows once it is a word */
         double score;
         asr_lm_state lm;
-        /* Shown as the utterance would end now. */
-        if (!finish_phone_word(b, &b->nodes[b->beam[0]], 1, &score, &lm, &last_word))
+        /* As if more words followed (most partials are mid-sentence): as if
+         * the utterance ended here, "to" showed as "two" until the next word. */
+        if (!finish_phone_word(b, &b->nodes[b->beam[0]], 0, &score, &lm, &last_word))
             last_word = -1;
     }
     return path_chars(b, b->root, b->beam[0], last_word, tail);
