@@ -51,7 +51,7 @@ static const char usage[] =
     "\n"
     "Options:\n"
     "  --model FILE      acoustic model (default: $ASR_MODEL, else\n"
-    "                    pretrained/en-lstm.gguf, else pretrained/en-bilstm.gguf)\n"
+    "                    pretrained/en-lstm-phones.gguf, else en-lstm.gguf)\n"
     "  --manifest FILE   take the audio of a manifest (ID<TAB>AUDIO<TAB>TEXT lines,\n"
     "                    as for 'asr eval')\n"
     "  --limit N         only the first N files\n"
@@ -566,7 +566,7 @@ static void report_table(const bench_options *o, bench_results *r, const through
 /* ---- The command ------------------------------------------------------------ */
 
 int cmd_bench(int argc, char **argv) {
-    static const char *const model_names[] = {"en-lstm.gguf", "en-bilstm.gguf", NULL};
+    static const char *const model_names[] = STREAMING_MODEL_NAMES;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     bench_options o = {.params = asr_stream_default_params(),
                        .chunk_ms = 100,

@@ -46,6 +46,10 @@ const char *default_model_path(const char *const *names);
  * (pretrained/MODEL_CARD.md). */
 #define FILE_MODEL_NAMES                                                                           \
     { "en-bilstm-phones.gguf", "en-bilstm.gguf", "en-lstm.gguf", NULL }
+/* The default models for streaming (live, serve, bench): the phone model,
+ * whose words come as early as the character model's (MODEL_CARD.md). */
+#define STREAMING_MODEL_NAMES                                                                      \
+    { "en-lstm-phones.gguf", "en-lstm.gguf", NULL }
 
 /* A data file (LM, dictionary): $env_name (empty: none), else name found
  * in a data directory, written into buf (ASR_PATH_MAX bytes). NULL if none. */

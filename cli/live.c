@@ -48,7 +48,8 @@ static const char usage[] =
     "\n"
     "Recognition:\n"
     "  --model FILE   streaming acoustic model (default: $ASR_MODEL, else\n"
-    "                 pretrained/en-lstm.gguf); bidirectional models are refused\n"
+    "                 pretrained/en-lstm-phones.gguf, else en-lstm.gguf); bidirectional\n"
+    "                 models are refused\n"
     "  --beam N       CTC prefix beam width; 1 = greedy (default 8, " ASR_LM_BEAM_TEXT
     " with an LM)\n" LM_OPTIONS_HELP "  --endpoint-silence-ms MS\n"
     "                 end an utterance after this much silence following a word\n"
@@ -619,7 +620,7 @@ static void report(const recognizer *r, const source *src, const char *model) {
 }
 
 int cmd_live(int argc, char **argv) {
-    static const char *const model_names[] = {"en-lstm.gguf", NULL};
+    static const char *const model_names[] = STREAMING_MODEL_NAMES;
     live_options o = {.params = asr_stream_default_params(), .buffer_ms = 5000};
     lm_options lmo = {0};
     int rc = parse_options(argc, argv, &o, &lmo);
@@ -643,7 +644,7 @@ int cmd_live(int argc, char **argv) {
     const char *model_path = o.model_path ? o.model_path : default_model_path(model_names);
     asr_model *model = load_streaming_model_or_complain(
         "live", model_path,
-        "transcribe live. Use a streaming model (--model pretrained/en-lstm.gguf), or 'asr "
+        "transcribe live. Use a streaming model (--model pretrained/en-lstm-phones.gguf), or 'asr "
         "transcribe' for files");
     asr_stream *stream = NULL;
     rc = EXIT_USAGE;

@@ -49,7 +49,8 @@ static const char usage[] =
     "\n"
     "Recognition (shared by every stream):\n"
     "  --model FILE   streaming acoustic model (default: $ASR_MODEL, else\n"
-    "                 pretrained/en-lstm.gguf); bidirectional models are refused\n"
+    "                 pretrained/en-lstm-phones.gguf, else en-lstm.gguf); bidirectional\n"
+    "                 models are refused\n"
     "  --beam N       CTC prefix beam width; 1 = greedy (default 8, " ASR_LM_BEAM_TEXT
     " with an LM)\n" LM_OPTIONS_HELP "  --endpoint-silence-ms MS\n"
     "                 end an utterance after this much silence following a word\n"
@@ -634,7 +635,7 @@ static int run(server *sv) {
 }
 
 int cmd_serve(int argc, char **argv) {
-    static const char *const model_names[] = {"en-lstm.gguf", NULL};
+    static const char *const model_names[] = STREAMING_MODEL_NAMES;
     serve_options o = {
         .host = "127.0.0.1",
         .port = 2700,
@@ -668,7 +669,8 @@ int cmd_serve(int argc, char **argv) {
 
     const char *model_path = o.model_path ? o.model_path : default_model_path(model_names);
     asr_model *model = load_streaming_model_or_complain(
-        "serve", model_path, "stream. Use a streaming model (--model pretrained/en-lstm.gguf)");
+        "serve", model_path,
+        "stream. Use a streaming model (--model pretrained/en-lstm-phones.gguf)");
     if (!model) goto done;
     /* The same LM defaults as 'asr transcribe' and 'asr live'. */
     if (!lm_options_apply(&lmo, model, &o.params)) goto done;

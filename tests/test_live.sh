@@ -13,7 +13,7 @@ source "$(dirname "$0")/cli_harness.sh"
 unset ASR_MODEL PULSE_SERVER ASR_LIVE_TEST_STALL_MS ASR_LIVE_TEST_LOSE_MS ASR_LIVE_TEST_RECORD
 export HOME=$tmp JACK_DEFAULT_SERVER=asr_test_no_such_server JACK_NO_START_SERVER=1
 export ALSA_CONFIG_PATH=$tmp/asound.conf
-MODEL=pretrained/en-lstm.gguf
+MODEL=pretrained/en-lstm-phones.gguf # the default streaming model
 SAMPLE=samples/so762_000030116.wav # 16 kHz, 3.45 s
 SHORT=samples/fsdd_7_jackson_0.wav # 8 kHz, 0.43 s
 # One utterance for the whole input: an endpoint resets the model, after
@@ -95,8 +95,8 @@ for f in "$SAMPLE" "$SHORT" samples/cv_common_voice_en_52.wav; do
 done
 check "file at real-time pace" run 0 live --input "$SHORT" --realtime "${NO_ENDPOINTS[@]}"
 check "real-time pace: same text" same_as "$tmp/out" "$(offline "$SHORT")"
-check "default model is en-lstm" run 0 live --input "$SHORT" --json
-check "default model is en-lstm (stats)" grep -q '"model":"[^"]*en-lstm.gguf"' "$tmp/out"
+check "default model is en-lstm-phones" run 0 live --input "$SHORT" --json
+check "default model is en-lstm-phones (stats)" grep -q '"model":"[^"]*en-lstm-phones.gguf"' "$tmp/out"
 check "json: stable prefixes, finals, offline text" \
     run 0 live --input "$SAMPLE" --json "${NO_ENDPOINTS[@]}"
 check "json checks" json_ok "$(offline "$SAMPLE")"

@@ -42,6 +42,7 @@ DEFAULT_MODELS = ("en-bilstm-phones.gguf", "en-bilstm.gguf", "en-lstm.gguf")  # 
 DEFAULT_LM = "en-3gram.lmbin"
 DEFAULT_DICT = "en-cmudict.dict"
 LM_BEAM = 64  # the CLI's beam with an LM: word scores need more hypotheses alive
+LM_BEAM_WHOLE = 128  # ... and for bidirectional models, which decode whole files
 
 
 def default_path(name, env=None):
@@ -271,9 +272,9 @@ def _samples(samples):
 class Stream:
     """One utterance at a time over a shared Model.
 
-    lm: an LM for the beam search (beam 64 unless given, as the CLI); dict:
-    a Dict (phone models need one); beam: 1 = greedy (default 8, 64 with an
-    LM); alpha, beta: LM weight (default: the model's, model.info.lm_alpha) and
+    lm: an LM for the beam search (beam 64 unless given, 128 for a
+    bidirectional model, as the CLI); dict: a Dict (phone models need one);
+    beam: 1 = greedy (default 8, 64 or 128 with an LM); alpha, beta: LM weight (default: the model's, model.info.lm_alpha) and
     word bonus; words: only these words (or
     phrases) can be recognised; hotwords: {word: boost} to favour (> 0) or
     avoid (< 0); endpoint_silence_ms, max_utterance_ms: see is_endpoint()."""
@@ -290,7 +291,7 @@ class Stream:
         if beam is not None:
             p.beam_size = _int_arg("beam", beam)
         elif lm is not None:
-            p.beam_size = LM_BEAM
+            p.beam_size = LM_BEAM_WHOLE if model.info.bidirectional else LM_BEAM
         p.lm_alpha = model.info.lm_alpha if alpha is None else float(alpha)
         if beta is not None:
             p.lm_beta = float(beta)
@@ -440,7 +441,8 @@ def read_audio(path):
 def transcribe(path, model=None, lm=None, dict=None, **stream_options):
     """The Result for one audio file (str() is its text), decoded as
     `asr transcribe` does: the default model and word LM unless given (a
-    warning when no LM is found), beam 64 with an LM, a dictionary for phone
+    warning when no LM is found), beam 64 with an LM (128 for a bidirectional
+    model), a dictionary for phone
     models. model/lm/dict may be paths or loaded objects; lm=False: no LM."""
     owned = []
     try:
