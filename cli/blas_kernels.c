@@ -3,7 +3,8 @@
  * does not know the model and falls back to Prescott's SSE3 kernels: GEMV
  * 3x and GEMM 6x slower than the AVX2/AVX-512 ones the CPU can run.
  * OPENBLAS_CORETYPE overrides the choice, but OpenBLAS reads it only at
- * load, so asr starts itself again once with it set. */
+ * load, so asr starts itself again once with it set. (Tools that follow a
+ * process, valgrind say, lose it there unless told to trace children.) */
 #include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
