@@ -9,7 +9,7 @@
 #                  training/work/real/test_speechocean.tsv, else the shipped samples
 #   --limit N      N utterances spread over the manifest (default 50; 0 = all)
 #   --runs R       runs of each engine, at least 3 (default 3)
-#   --model FILE   asr's model (default pretrained/en-lstm.gguf)
+#   --model FILE   asr's model (default pretrained/en-lstm-phones.gguf, the streaming default)
 #   --out DIR      where the results go (default bench/results)
 #
 # How each figure is measured, the same way for both engines:
@@ -30,7 +30,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 
-manifest="" limit=50 runs=3 model=pretrained/en-lstm.gguf out=bench/results
+manifest="" limit=50 runs=3 model=pretrained/en-lstm-phones.gguf out=bench/results
 while (($#)); do
     case $1 in
     --manifest) manifest=$2; shift 2 ;;

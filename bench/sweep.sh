@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Latency vs cost vs accuracy: `asr bench` over chunk sizes x the shipped
 # models, medians of several runs; three decoders (greedy, beam 8, the
-# default: the shipped LM with beam 64) at 100 ms; throughput on 1..all
+# default: the shipped LM with the CLI's beam) at 100 ms; throughput on 1..all
 # cores; and (with a manifest) the word error rate of each model and decoder
 # from `asr eval`.
 #
@@ -14,7 +14,8 @@
 #   --runs R       runs per point; the medians are kept (default 3)
 #   --chunks "..." chunk sizes in ms (default "10 20 50 100 200 500 1000")
 #   --out DIR      where the results go (default bench/results)
-#   MODEL...       default: whichever of pretrained/en-{rnn,gru,lstm,bilstm}.gguf exist
+#   MODEL...       default: whichever of pretrained/en-{rnn,gru,lstm,bilstm}.gguf and
+#                  en-{lstm,bilstm}-phones.gguf exist
 # Writes DIR/sweep_raw.jsonl, sweep.tsv, sweep_<model>.tsv, decoders.tsv,
 # throughput.tsv, wer.tsv, machine.txt and latency.png (bench/sweep.gp).
 set -euo pipefail
@@ -36,7 +37,7 @@ while (($#)); do
     esac
 done
 if ((${#models[@]} == 0)); then
-    for name in en-rnn en-gru en-lstm en-bilstm; do
+    for name in en-rnn en-gru en-lstm en-bilstm en-lstm-phones en-bilstm-phones; do
         [[ -f pretrained/$name.gguf ]] && models+=("pretrained/$name.gguf")
     done
 fi
