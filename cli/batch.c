@@ -87,6 +87,7 @@ static asr_status transcribe_file(batch *b, worker_state *w, asr_audio_reader *r
     asr_resampler_free(rs);
     item->t.duration = (double)frames / rate;
     item->audio_seconds = item->t.duration;
+    transcript_clamp(&item->t, item->t.duration);
     return st;
 }
 

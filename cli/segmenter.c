@@ -22,6 +22,10 @@
  * model hears late ("they" became "seventy"), 600 keeps it. */
 #define LEAD_MS 600
 #define TAIL_MS 300
+/* A recording that stops less than TAIL_MS after the detector's last
+ * symbol (a clip trimmed to the word, a push-to-talk button let go) gets
+ * silence up to TAIL_MS: a model that has not heard the end of a sound
+ * drops it ("eight" heard as "a", "six" as "sick"). */
 
 struct segmenter {
     asr_stream *detector; /* NULL: fixed-length cuts */
@@ -61,7 +65,7 @@ segmenter *segmenter_new(const asr_model *detector, const asr_dict *dict, int ra
     s->quiet_keep = steps_of(s, QUIET_KEEP_MS);
     s->lead = steps_of(s, LEAD_MS);
     s->tail = steps_of(s, TAIL_MS);
-    s->buf = malloc((s->max + s->chunk) * sizeof *s->buf);
+    s->buf = malloc((s->max + s->chunk + s->tail) * sizeof *s->buf);
     if (detector) {
         asr_stream_params p = asr_stream_default_params();
         p.beam_size = 1; /* greedy: only where the symbols are matters */
@@ -121,9 +125,9 @@ static int recognised_nothing(segmenter *s) {
 
 /* The part of buf[0..cut) worth decoding: LEAD_MS and TAIL_MS around the steps where
  * the detector output symbols, starting on the step grid; all of it when
- * it output none. */
-static void speech_span(segmenter *s, size_t cut, size_t *from, size_t *to) {
-    *from = 0, *to = cut;
+ * it output none. *silence: samples of TAIL_MS that cut lacks. */
+static void speech_span(segmenter *s, size_t cut, size_t *from, size_t *to, size_t *silence) {
+    *from = 0, *to = cut, *silence = 0;
     if (!s->detector) return;
     scan_symbols(s);
     if (s->first_symbol < 0) return;
@@ -131,13 +135,20 @@ static void speech_span(segmenter *s, size_t cut, size_t *from, size_t *to) {
     double b = (double)(s->last_symbol + 1) * (double)s->step + (double)s->tail;
     if (a > 0 && a < (double)cut) *from = (size_t)a / s->step * s->step;
     if (b > (double)*from && b < (double)cut) *to = (size_t)b;
+    if (b > (double)cut) *silence = (size_t)(b - (double)cut);
+    if (*silence > s->tail) *silence = s->tail;
 }
 
 /* Hands buf[0..cut) to fn (or drops it) and restarts the detector on the
- * audio after it. */
-static asr_status take(segmenter *s, size_t cut, int emit, segment_fn fn, void *ctx) {
-    size_t from, to;
-    speech_span(s, cut, &from, &to);
+ * audio after it. at_end: the recording ends at cut, so what TAIL_MS lacks
+ * there is added as silence. */
+static asr_status take(segmenter *s, size_t cut, int emit, int at_end, segment_fn fn, void *ctx) {
+    size_t from, to, silence;
+    speech_span(s, cut, &from, &to, &silence);
+    if (at_end && to == s->n) { /* buf holds max + chunk + tail samples */
+        memset(s->buf + to, 0, silence * sizeof *s->buf);
+        to += silence;
+    }
     asr_status st = emit && cut && fn ? fn(s->buf + from, to - from, s->start + from, ctx) : ASR_OK;
     memmove(s->buf, s->buf + cut, (s->n - cut) * sizeof *s->buf);
     s->n -= cut;
@@ -167,7 +178,7 @@ static asr_status advance(segmenter *s, segment_fn fn, void *ctx) {
         else if (s->detector && s->fed >= s->quiet_drop && recognised_nothing(s))
             cut = s->fed - s->quiet_keep, emit = 0;
         if (cut) {
-            asr_status st = take(s, cut, emit, fn, ctx);
+            asr_status st = take(s, cut, emit, 0, fn, ctx);
             if (st != ASR_OK) return st;
         }
     }
@@ -195,9 +206,9 @@ asr_status segmenter_finish(segmenter *s, segment_fn fn, void *ctx) {
         if (st == ASR_OK) st = asr_stream_finish(s->detector);
     }
     if (st == ASR_OK)
-        st = take(s, s->n, 1, fn, ctx);
+        st = take(s, s->n, 1, 1, fn, ctx);
     else
-        take(s, s->n, 0, NULL, NULL);
+        take(s, s->n, 0, 0, NULL, NULL);
     s->start = 0;
     return st;
 }

@@ -12,7 +12,9 @@
 typedef struct segmenter segmenter;
 
 /* Receives each utterance: n samples at the segmenter's rate that start at
- * sample `start` of the recording. */
+ * sample `start` of the recording; the last utterance of a recording that
+ * stops mid-sound ends with up to 300 ms of silence that the recording
+ * lacks (segmenter.c, TAIL_MS). */
 typedef asr_status (*segment_fn)(const float *samples, size_t n, size_t start, void *ctx);
 
 /* detector: a unidirectional model, or NULL to cut every max_ms (dict: for

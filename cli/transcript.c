@@ -38,6 +38,18 @@ int transcript_add(transcript *t, const asr_result *r, double offset) {
     return 1;
 }
 
+void transcript_clamp(transcript *t, double duration) {
+    float end = (float)duration;
+    for (size_t i = 0; i < t->n_words; i++) {
+        if (t->words[i].start > end) t->words[i].start = end;
+        if (t->words[i].end > end) t->words[i].end = end;
+    }
+    for (size_t k = 0; k < t->n_segments; k++) {
+        if (t->segments[k].start > duration) t->segments[k].start = duration;
+        if (t->segments[k].end > duration) t->segments[k].end = duration;
+    }
+}
+
 char *transcript_text(const transcript *t, size_t k) {
     size_t from = 0, to = t->n_words;
     if (k != TRANSCRIPT_ALL) {

@@ -26,6 +26,9 @@ int transcript_add(transcript *t, const asr_result *r, double offset);
 /* Segment k's words joined by single spaces, or every word's when k is
  * (size_t)-1; malloc'ed, NULL when out of memory. */
 char *transcript_text(const transcript *t, size_t k);
+/* Ends words (and segments) that reach past the recording's end at it: the
+ * segmenter may add silence after a recording that stops mid-word. */
+void transcript_clamp(transcript *t, double duration);
 #define TRANSCRIPT_ALL ((size_t)-1)
 void transcript_free(transcript *t);
 

@@ -240,5 +240,22 @@ check "-- transcribed" cmp -s "$tmp/out" "$tmp/a_stdout.txt"
 check "-dash.wav without --" bash -c "cd '$tmp' && '$ASR' transcribe -dash.wav 2>'$tmp/err'; test \$? -eq 2"
 check "-dash.wav hint" grep -qF -- "'--'" "$tmp/err"
 
+# A recording that stops mid-word (A cut inside its last word): decoded as if
+# 300 ms of silence followed (the segmenter adds what the recording lacks;
+# without it the last word's end was lost, "better" heard as "best"), and no
+# word ends after the recording does.
+sox "$A" "$tmp/cut.wav" trim 0 2.79
+sox "$tmp/cut.wav" "$tmp/cut_silence.wav" pad 0 0.3
+check "cut mid-word" run 0 transcribe "$tmp/cut.wav"
+cp "$tmp/out" "$tmp/cut.txt"
+check "cut + silence" run 0 transcribe "$tmp/cut_silence.wav"
+check "cut mid-word: as if silence followed" cmp -s "$tmp/out" "$tmp/cut.txt"
+check "cut mid-word json" run 0 transcribe --json "$tmp/cut.wav"
+check "cut mid-word: words end by the end" /usr/bin/python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["words"] and all(w["start"] <= w["end"] <= r["duration"] for w in r["words"]), r
+assert all(s["end"] <= r["duration"] for s in r["segments"]), r' "$tmp/out"
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
