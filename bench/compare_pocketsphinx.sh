@@ -154,7 +154,7 @@ done
 {
     echo "Inputs: $label, converted to 16 kHz 16-bit mono WAV; $(printf '%.1f' "$audio_s") s of audio."
     python3 -c 'import json, sys; r = json.load(open(sys.argv[1]))
-print("asr: %s, %s, as `asr transcribe` decodes by default." % (sys.argv[2],
+print("asr: %s, %s, the default decoding of `asr transcribe` and `asr live`." % (sys.argv[2],
       "beam %d + word LM" % r["beam"] if r["lm"] else "beam %d, no LM" % r["beam"]))' \
         "$tmp/lat_asr.json" "$model"
     echo "PocketSphinx $(dpkg-query -W -f='${Version}' pocketsphinx) with its default en-us model, trigram LM and dictionary."
