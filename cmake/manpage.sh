@@ -36,8 +36,9 @@ the installed data directory, \fIshare/asr\fR beside the binary's \fIbin/\fR
 \fIpretrained/\fR of the source tree, for a binary run from its build directory.
 .PP
 When the default LM or dictionary is not found, \fBasr\fR says so and lists
-where it looked. Default files: \fIen\-bilstm.gguf\fR (files),
-\fIen\-lstm.gguf\fR (live), \fIen\-3gram.lmbin\fR, \fIen\-cmudict.dict\fR.
+where it looked. Default files: \fIen\-bilstm\-phones.gguf\fR (transcribe, eval;
+else \fIen\-bilstm.gguf\fR, \fIen\-lstm.gguf\fR), \fIen\-lstm\-phones.gguf\fR (live,
+serve, bench; else \fIen\-lstm.gguf\fR), \fIen\-3gram.lmbin\fR, \fIen\-cmudict.dict\fR.
 [ENVIRONMENT]
 .TP
 .B ASR_MODEL, ASR_LM, ASR_DICT
@@ -48,6 +49,11 @@ a directory holding the default models, LM and dictionary.
 .TP
 .B NO_COLOR
 \fBasr live\fR does not dim the unstable part of the line.
+.TP
+.B OPENBLAS_CORETYPE
+OpenBLAS's kernels (\fBasr \-\-version\fR names those in use). Unset, where
+OpenBLAS does not know the CPU and chose its slowest kernels, \fBasr\fR
+restarts itself with \fISkylakeX\fR or \fIHaswell\fR.
 [EXIT STATUS]
 0 on success, 1 when some input files failed, 2 for bad options or a bad model.
 [SEE ALSO]
@@ -57,4 +63,4 @@ TEXT
 } >"$include"
 
 "$help2man" --no-info --name="streaming speech recognition on the CPU, offline" \
-  --version-option=--version --include="$include" --output="$out" "$asr"
+  --version-string="$("$asr" --version | cut -d' ' -f2)" --include="$include" --output="$out" "$asr"
