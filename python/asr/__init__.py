@@ -274,9 +274,9 @@ class Stream:
 
     lm: an LM for the beam search (beam 64 unless given, 128 for a
     bidirectional model, as the CLI); dict: a Dict (phone models need one);
-    beam: 1 = greedy (default 8, 64 or 128 with an LM); alpha, beta: LM weight (default: the model's, model.info.lm_alpha) and
-    word bonus; words: only these words (or
-    phrases) can be recognised; hotwords: {word: boost} to favour (> 0) or
+    beam: 1 = greedy (default 8, 64 or 128 with an LM); alpha, beta: LM
+    weight (default: the model's, model.info.lm_alpha) and word bonus;
+    words: only these words (or phrases) can be recognised; hotwords: {word: boost} to favour (> 0) or
     avoid (< 0); endpoint_silence_ms, max_utterance_ms: see is_endpoint()."""
 
     def __init__(self, model, lm=None, dict=None, beam=None, alpha=None, beta=None,
