@@ -34,7 +34,10 @@ bi.eval()
 x = torch.randn(3, 120, uni.input_dim) * 3
 diff = max_diff(uni, bi, x)
 print("widen_to_bidirectional, shipped streaming phone model: max abs difference %.3g" % diff)
-failed += diff > 1e-5
+# Exact in arithmetic; float32 rounding over 120 steps of 448 units depends on
+# OpenBLAS's kernels (0 with SkylakeX's, 1.3e-5 with Cooperlake's on an AMD
+# EPYC): the parity bar of the shipped models.
+failed += diff > 1e-4
 
 for cell in ("lstm", "gru", "rnn"):
     for bidirectional in (False, True):
