@@ -172,7 +172,7 @@ static int read_words(asr_dict *d, unsigned char *used) {
 }
 
 static int read_g2p(asr_dict *d, unsigned char *used) {
-    const asr_gguf *g = d->g;
+    asr_gguf *g = d->g;
     const asr_gguf_kv *letters = asr_gguf_find_typed(g, "g2p.letters", ASR_GGUF_STRING);
     if (!letters) return -1;
     d->letters = letters->value.str;

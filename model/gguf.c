@@ -11,6 +11,7 @@
 
 #include "error.h"
 #include "file_open.h"
+#include "gemv_f16.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the GGUF reader assumes a little-endian host"
@@ -300,33 +301,19 @@ static int read_tensor_info(cursor *c, asr_gguf_tensor *t) {
     return read_u64(c, &t->offset, "tensor offset");
 }
 
-/* IEEE 754 binary16 to binary32, exactly (every half is a float). */
-static float half_to_float(uint16_t h) {
-    uint32_t sign = (uint32_t)(h >> 15) << 31, exp = (h >> 10) & 0x1fu, man = h & 0x3ffu, bits;
-    if (exp == 0) { /* zero or subnormal: man * 2^-24 */
-        float v = ldexpf((float)man, -24);
-        return sign ? -v : v;
-    }
-    if (exp == 31)
-        bits = sign | 0x7f800000u | (man << 13); /* inf, NaN */
-    else
-        bits = sign | ((exp + 112) << 23) | (man << 13); /* rebias 15 -> 127 */
-    float v;
-    memcpy(&v, &bits, sizeof v);
-    return v;
-}
-
-/* F16 weights halve a model file; inference wants F32 (sgemm), so they are
- * widened once, at open, into memory that lives as long as the file. */
-static int widen_f16(asr_gguf *g, asr_gguf_tensor *t) {
+/* F16 weights halve a model file. A reader that wants floats gets them
+ * widened once, on first asking, into memory that lives as long as the
+ * file; one that multiplies by the halves themselves (gemv_f16.h) leaves
+ * them as they are. */
+const float *asr_gguf_floats(asr_gguf *g, const asr_gguf_tensor *tensor) {
+    asr_gguf_tensor *t = &g->tensors[tensor - g->tensors];
+    if (t->floats || t->type != ASR_GGML_F16) return t->floats;
     float *out = malloc((size_t)t->n_elements * sizeof *out);
-    if (!out) {
-        asr_error(ASR_ERR_NOMEM, "%s: out of memory for tensor '%s'", g->path, t->name);
-        return -1;
-    }
+    if (!out)
+        return asr_error_null(ASR_ERR_NOMEM, "%s: out of memory for tensor '%s'", g->path, t->name);
     const unsigned char *in = t->data; /* little-endian, any alignment */
     for (uint64_t i = 0; i < t->n_elements; i++)
-        out[i] = half_to_float((uint16_t)(in[2 * i] | in[2 * i + 1] << 8));
+        out[i] = asr_half_to_float((uint16_t)(in[2 * i] | in[2 * i + 1] << 8));
     /* Nothing reads the halves again: their whole pages leave the resident
      * set (a read would fault them back in from the file). */
     uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
@@ -335,7 +322,7 @@ static int widen_f16(asr_gguf *g, asr_gguf_tensor *t) {
     if (end > first) madvise((void *)first, end - first, MADV_DONTNEED);
     t->widened = out;
     t->floats = out;
-    return 0;
+    return out;
 }
 
 static int cmp_strptr(const void *a, const void *b) {
@@ -465,7 +452,6 @@ static int parse(asr_gguf *g) {
         }
         t->data = g->map + data_start + offset;
         if (t->type == ASR_GGML_F32) t->floats = t->data;
-        if (t->type == ASR_GGML_F16 && widen_f16(g, t)) return -1;
     }
     return 0;
 }

@@ -72,8 +72,8 @@ typedef struct {
     size_t n_bytes;
     uint64_t offset;  /* from the start of the data section */
     const void *data; /* inside the mapping, aligned to the file's alignment */
-    /* F32 and F16 tensors as floats: F32 is data itself, F16 is widened at
-     * open into widened (owned, freed by asr_gguf_close); NULL otherwise. */
+    /* F32 tensors as floats: data itself; F16 ones once asr_gguf_floats
+     * has widened them into widened (owned, freed by asr_gguf_close). */
     const float *floats;
     float *widened;
 } asr_gguf_tensor;
@@ -97,6 +97,10 @@ void asr_gguf_close(asr_gguf *g);
 /* NULL if absent. */
 const asr_gguf_kv *asr_gguf_find_kv(const asr_gguf *g, const char *key);
 const asr_gguf_tensor *asr_gguf_find_tensor(const asr_gguf *g, const char *name);
+/* An F32 or F16 tensor (one of g's) as floats, F16 widened on the first
+ * call; NULL for other types, or out of memory (error set). Not thread-safe:
+ * for loaders. */
+const float *asr_gguf_floats(asr_gguf *g, const asr_gguf_tensor *t);
 
 /* A metadata entry of the given type; NULL (error set, naming the file and
  * key) when it is missing or of another type. */

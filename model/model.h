@@ -3,6 +3,7 @@
 #define ASR_MODEL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "asr.h"
 
@@ -45,10 +46,11 @@ typedef enum { ASR_CELL_RNN, ASR_CELL_GRU, ASR_CELL_LSTM } asr_cell;
  * stacked along the rows (LSTM i, f, g, o; GRU r, z, n; RNN one tanh). */
 typedef struct {
     int input_size;
-    const float *w_ih; /* gates * hidden x input_size, row-major */
-    const float *w_hh; /* gates * hidden x hidden */
-    const float *b_ih; /* gates * hidden */
-    const float *b_hh; /* gates * hidden */
+    const float *w_ih;        /* gates * hidden x input_size, row-major */
+    const float *w_hh;        /* gates * hidden x hidden; NULL when w_hh_f16 is set */
+    const uint16_t *w_hh_f16; /* the same as float16 (gemv_f16.h), or NULL */
+    const float *b_ih;        /* gates * hidden */
+    const float *b_hh;        /* gates * hidden */
 } asr_rnn_weights;
 
 typedef struct {
@@ -82,7 +84,7 @@ asr_status asr_net_forward(asr_model_state *state, const float *x, size_t n_step
  * is set for each file tensor read; *num_params (may be NULL) adds up the
  * weights. -1 with the error set (naming path) on failure. */
 struct asr_gguf;
-int asr_net_read(const struct asr_gguf *g, const char *prefix, asr_model_net *net,
+int asr_net_read(struct asr_gguf *g, const char *prefix, asr_model_net *net,
                  asr_rnn_weights *layers, unsigned char *used, size_t *num_params);
 
 /* Limits the loader enforces (docs/MODEL_FORMAT.md). */

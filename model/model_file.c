@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "gemv_f16.h"
 #include "gguf.h"
 #include "model.h"
 
@@ -160,17 +161,18 @@ static int read_hparams(asr_model *m) {
     return read_vocab(m) || read_features(m) ? -1 : 0;
 }
 
-/* A finite F32 (or F16, widened by the reader) tensor of PyTorch shape
- * [rows] (cols == 0) or [rows x cols]; GGUF lists dimensions innermost
- * first, so a matrix is stored as dims {cols, rows}. */
-static const float *get_tensor(const asr_gguf *g, unsigned char *used, const char *prefix,
-                               const char *base, int rows, int cols) {
+/* The F32 or F16 tensor of PyTorch shape [rows] (cols == 0) or [rows x
+ * cols], checked finite; GGUF lists dimensions innermost first, so a matrix
+ * is stored as dims {cols, rows}. NULL with the error set otherwise. */
+static const asr_gguf_tensor *find_tensor(const asr_gguf *g, unsigned char *used,
+                                          const char *prefix, const char *base, int rows,
+                                          int cols) {
     char name[ASR_GGUF_MAX_NAME + 1];
     snprintf(name, sizeof name, "%s%s", prefix, base);
     const asr_gguf_tensor *t = asr_gguf_find_tensor(g, name);
     if (!t) return asr_error_null(ASR_ERR_FORMAT, "%s: tensor '%s' is missing", g->path, name);
     used[t - g->tensors] = 1;
-    if (!t->floats)
+    if (t->type != ASR_GGML_F32 && t->type != ASR_GGML_F16)
         return asr_error_null(ASR_ERR_FORMAT, "%s: tensor '%s' has type %s, expected F32 or F16",
                               g->path, name, asr_ggml_type_name(t->type));
     int ok = cols ? t->n_dims == 2 && t->dims[0] == (uint64_t)cols && t->dims[1] == (uint64_t)rows
@@ -190,19 +192,49 @@ static const float *get_tensor(const asr_gguf *g, unsigned char *used, const cha
                               g->path, name, got, rows);
     }
     /* Only an alignment below 4 in the file could break this. */
-    if ((uintptr_t)t->floats % _Alignof(float))
+    if ((uintptr_t)t->data % _Alignof(float))
         return asr_error_null(ASR_ERR_FORMAT, "%s: tensor '%s' is not aligned for floats", g->path,
                               name);
-    const float *data = t->floats;
-    for (uint64_t i = 0; i < t->n_elements; i++)
-        if (!isfinite(data[i]))
+    for (uint64_t i = 0; i < t->n_elements; i++) {
+        int finite;
+        if (t->type == ASR_GGML_F32) {
+            finite = isfinite(((const float *)t->data)[i]);
+        } else { /* all exponent bits set: inf or NaN */
+            const unsigned char *h = (const unsigned char *)t->data + 2 * i;
+            finite = (h[1] & 0x7c) != 0x7c;
+        }
+        if (!finite)
             return asr_error_null(ASR_ERR_FORMAT,
                                   "%s: tensor '%s' has a non-finite value at element %llu", g->path,
                                   name, (unsigned long long)i);
-    return data;
+    }
+    return t;
 }
 
-static int read_layer(const asr_gguf *g, const char *prefix, asr_model_net *net, asr_rnn_weights *w,
+/* Such a tensor as floats (F16 widened). */
+static const float *get_tensor(asr_gguf *g, unsigned char *used, const char *prefix,
+                               const char *base, int rows, int cols) {
+    const asr_gguf_tensor *t = find_tensor(g, used, prefix, base, rows, cols);
+    return t ? asr_gguf_floats(g, t) : NULL;
+}
+
+/* A recurrent matrix: F16 kept as it is where this CPU multiplies by it
+ * fast (*halves set, NULL returned: the GEMV of each step reads half the
+ * bytes), else as floats. -1 with the error set on failure. */
+static int get_recurrent(asr_gguf *g, unsigned char *used, const char *prefix, const char *base,
+                         int rows, int cols, const float **floats, const uint16_t **halves) {
+    const asr_gguf_tensor *t = find_tensor(g, used, prefix, base, rows, cols);
+    if (!t) return -1;
+    *floats = NULL;
+    *halves = NULL;
+    if (t->type == ASR_GGML_F16 && asr_gemv_f16_available())
+        *halves = t->data;
+    else if (!(*floats = asr_gguf_floats(g, t)))
+        return -1;
+    return 0;
+}
+
+static int read_layer(asr_gguf *g, const char *prefix, asr_model_net *net, asr_rnn_weights *w,
                       int layer, int dir, unsigned char *used, size_t *num_params) {
     int gh = net->gates * net->hidden_size;
     w->input_size = layer == 0 ? net->input_dim : net->num_dirs * net->hidden_size;
@@ -211,7 +243,8 @@ static int read_layer(const asr_gguf *g, const char *prefix, asr_model_net *net,
     snprintf(name, sizeof name, "rnn.%d.%s.w_ih", layer, d);
     if (!(w->w_ih = get_tensor(g, used, prefix, name, gh, w->input_size))) return -1;
     snprintf(name, sizeof name, "rnn.%d.%s.w_hh", layer, d);
-    if (!(w->w_hh = get_tensor(g, used, prefix, name, gh, net->hidden_size))) return -1;
+    if (get_recurrent(g, used, prefix, name, gh, net->hidden_size, &w->w_hh, &w->w_hh_f16))
+        return -1;
     snprintf(name, sizeof name, "rnn.%d.%s.b_ih", layer, d);
     if (!(w->b_ih = get_tensor(g, used, prefix, name, gh, 0))) return -1;
     snprintf(name, sizeof name, "rnn.%d.%s.b_hh", layer, d);
@@ -220,7 +253,7 @@ static int read_layer(const asr_gguf *g, const char *prefix, asr_model_net *net,
     return 0;
 }
 
-int asr_net_read(const asr_gguf *g, const char *prefix, asr_model_net *net, asr_rnn_weights *layers,
+int asr_net_read(asr_gguf *g, const char *prefix, asr_model_net *net, asr_rnn_weights *layers,
                  unsigned char *used, size_t *num_params) {
     size_t params = 0;
     net->layers = layers;
@@ -242,7 +275,7 @@ int asr_net_read(const asr_gguf *g, const char *prefix, asr_model_net *net, asr_
 
 static int read_tensors(asr_model *m) {
     asr_model_net *net = &m->net;
-    const asr_gguf *g = m->gguf;
+    asr_gguf *g = m->gguf;
     m->tensor_used = calloc(g->n_tensors ? g->n_tensors : 1, 1);
     m->layers = calloc((size_t)(net->num_layers * net->num_dirs), sizeof *m->layers);
     if (!m->tensor_used || !m->layers) {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "gemv_f16.h"
 #include "model.h"
 #include "vecmath.h"
 
@@ -109,10 +110,20 @@ static void gemm_nt(size_t m, size_t n, size_t k, const float *a, const float *b
                     (int)k, b, (int)k, 1.0f, c, (int)n);
 }
 
+/* y (rows) += w_hh h. */
+static void recurrent_gemv(const asr_rnn_weights *w, int rows, int hidden, const float *h,
+                           float *y) {
+    if (w->w_hh_f16)
+        asr_gemv_f16((size_t)rows, (size_t)hidden, w->w_hh_f16, h, y);
+    else
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, rows, hidden, 1.0f, w->w_hh, hidden, h, 1, 1.0f, y,
+                    1);
+}
+
 static void lstm_step(const asr_rnn_weights *w, int hidden, float *g, float *h, float *c,
                       float *tmp) {
     int H = hidden;
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, 4 * H, H, 1.0f, w->w_hh, H, h, 1, 1.0f, g, 1);
+    recurrent_gemv(w, 4 * H, H, h, g);
     asr_vec_sigmoid(g, g, (size_t)(2 * H)); /* input and forget gates */
     asr_vec_tanh(g + 2 * H, g + 2 * H, (size_t)H);
     asr_vec_sigmoid(g + 3 * H, g + 3 * H, (size_t)H);
@@ -127,7 +138,7 @@ static void lstm_step(const asr_rnn_weights *w, int hidden, float *g, float *h, 
 static void gru_step(const asr_rnn_weights *w, int hidden, float *g, float *h, float *tmp) {
     int H = hidden;
     memcpy(tmp, w->b_hh, (size_t)(3 * H) * sizeof(float));
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, 3 * H, H, 1.0f, w->w_hh, H, h, 1, 1.0f, tmp, 1);
+    recurrent_gemv(w, 3 * H, H, h, tmp);
     for (int j = 0; j < 2 * H; j++)
         g[j] += tmp[j];
     asr_vec_sigmoid(g, g, (size_t)(2 * H)); /* reset and update gates */
@@ -139,8 +150,7 @@ static void gru_step(const asr_rnn_weights *w, int hidden, float *g, float *h, f
 }
 
 static void rnn_step(const asr_rnn_weights *w, int hidden, float *g, float *h) {
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, hidden, hidden, 1.0f, w->w_hh, hidden, h, 1, 1.0f, g,
-                1);
+    recurrent_gemv(w, hidden, hidden, h, g);
     asr_vec_tanh(h, g, (size_t)hidden);
 }
 

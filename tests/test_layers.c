@@ -2,6 +2,7 @@
  * training/make_parity_fixtures.py: seeded random models run by torch on
  * features of real speech), chunked streaming, and the vectorised math
  * against libm. */
+#include "gemv_f16.h"
 #include "model.h"
 #include "test_util.h"
 #include "vecmath.h"
@@ -135,10 +136,60 @@ static void test_parity_bilstm(void **st) {
     check_parity("bilstm");
 }
 
-/* The same BiLSTM with float16 weight matrices, widened at load. */
+/* The same BiLSTM with float16 weight matrices: widened at load, except
+ * the recurrent ones where this CPU multiplies by halves (gemv_f16.h). */
 static void test_parity_bilstm_f16(void **st) {
     (void)st;
     check_parity("bilstm_f16");
+    asr_model *m = asr_model_load(test_path("tests/fixtures/parity_bilstm_f16.gguf"));
+    assert_non_null(m);
+    const asr_model_net *net = asr_model_get_net(m);
+    for (int i = 0; i < net->num_layers * net->num_dirs; i++) {
+        const asr_rnn_weights *w = &net->layers[i];
+        if (asr_gemv_f16_available())
+            assert_true(w->w_hh_f16 && !w->w_hh);
+        else
+            assert_true(w->w_hh && !w->w_hh_f16);
+    }
+    print_message("recurrent float16 weights %s\n",
+                  asr_gemv_f16_available() ? "kept as halves" : "widened (no F16C here)");
+    asr_model_free(m);
+}
+
+/* asr_gemv_f16 against a double-precision product, for shapes that end in
+ * every remainder of its 4-row and 8-column blocks. */
+static void test_gemv_f16(void **st) {
+    (void)st;
+    static const size_t shapes[][2] = {{1, 1}, {3, 7}, {4, 8}, {5, 9}, {17, 33}, {1792, 448}};
+    uint32_t seed = 777;
+    for (size_t k = 0; k < sizeof shapes / sizeof *shapes; k++) {
+        size_t rows = shapes[k][0], cols = shapes[k][1];
+        uint16_t *w = malloc(rows * cols * sizeof *w);
+        float *x = malloc(cols * sizeof *x), *y = malloc(rows * sizeof *y);
+        assert_true(w && x && y);
+        for (size_t i = 0; i < rows * cols; i++) { /* sign, exponent 0..15 (|w| < 2), mantissa */
+            seed = seed * 1664525u + 1013904223u;
+            w[i] = (uint16_t)((seed >> 16 & 0x8000u) | ((seed >> 8) % 16u) << 10 | (seed & 0x3ffu));
+        }
+        for (size_t j = 0; j < cols; j++) {
+            seed = seed * 1664525u + 1013904223u;
+            x[j] = (float)(seed >> 8) / 16777216.0f * 2.0f - 1.0f;
+        }
+        for (size_t r = 0; r < rows; r++)
+            y[r] = (float)r * 0.25f; /* it accumulates */
+        asr_gemv_f16(rows, cols, w, x, y);
+        for (size_t r = 0; r < rows; r++) {
+            double ref = (double)r * 0.25, mag = fabs(ref);
+            for (size_t j = 0; j < cols; j++) {
+                double p = (double)asr_half_to_float(w[r * cols + j]) * x[j];
+                ref += p, mag += fabs(p);
+            }
+            if (fabs(y[r] - ref) > 1e-6 * mag + 1e-30)
+                fail_msg("%zu x %zu, row %zu: %.9g, expected %.9g", rows, cols, r, (double)y[r],
+                         ref);
+        }
+        free(w), free(x), free(y);
+    }
 }
 
 static void test_parity_gru(void **st) {
@@ -298,6 +349,7 @@ int main(void) {
         cmocka_unit_test(test_parity_rnn),        cmocka_unit_test(test_state_carries_over),
         cmocka_unit_test(test_forward_arguments), cmocka_unit_test(test_vecmath_accuracy),
         cmocka_unit_test(test_vecmath_edges),     cmocka_unit_test(test_log_softmax),
+        cmocka_unit_test(test_gemv_f16),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

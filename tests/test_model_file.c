@@ -445,9 +445,13 @@ static void test_f16_weights(void **st) {
     g = asr_gguf_open(tmp_path());
     assert_non_null(g);
     t = asr_gguf_find_tensor(g, "rnn.0.fwd.w_hh");
+    assert_null(t->floats); /* widened only when asked */
+    const float *floats = asr_gguf_floats(g, t);
+    assert_non_null(floats);
+    assert_ptr_equal(asr_gguf_floats(g, t), floats);
     for (size_t i = 0; i < sizeof halves / sizeof *halves; i++) {
-        if (t->floats[i] != want[i] || signbit(t->floats[i]) != signbit(want[i]))
-            fail_msg("half 0x%04x widened to %a, expected %a", halves[i], (double)t->floats[i],
+        if (floats[i] != want[i] || signbit(floats[i]) != signbit(want[i]))
+            fail_msg("half 0x%04x widened to %a, expected %a", halves[i], (double)floats[i],
                      (double)want[i]);
     }
     asr_gguf_close(g);
