@@ -602,7 +602,6 @@ int cmd_bench(int argc, char **argv) {
             if (m < 0 || !opt_int("--chunk-ms", v, 1, 60000, &o.chunk_ms)) goto done;
         } else if ((m = opt_value(argc, argv, &i, "beam", 0, &v)) != 0) {
             if (m < 0 || !opt_int("--beam", v, 1, 1024, &o.params.beam_size)) goto done;
-            lmo.beam_set = 1;
         } else if ((m = opt_value(argc, argv, &i, "jobs", 'j', &v)) != 0) {
             if (m < 0 || !opt_int("-j", v, 0, 256, &o.max_threads)) goto done;
         } else if ((m = lm_option(argc, argv, &i, &lmo)) != 0) {

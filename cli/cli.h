@@ -72,14 +72,11 @@ asr_model *load_streaming_model_or_complain(const char *command, const char *pat
 /* The LM options of transcribe and eval (cli/lm_build.c). */
 #define ASR_DEFAULT_LM "en-3gram.lmbin"
 #define ASR_DEFAULT_DICT "en-cmudict.dict"
-/* The default beam with an LM: word scores need more hypotheses alive. */
-#define ASR_LM_BEAM 64
-#define ASR_LM_BEAM_TEXT "64"
-/* Bidirectional models decode a whole file at once, where a wider beam
- * costs only throughput: 128 had a fifth fewer word errors on dev than 64
- * at alpha 0.8 (en-bilstm-phones: 37.7% against 39.3%), file RTF ~0.026. */
-#define ASR_LM_BEAM_WHOLE 128
-#define ASR_LM_BEAM_WHOLE_TEXT "128"
+/* The library's default beams with an LM (asr.h), for help texts. */
+#define ASR_STRINGIFY_(x) #x
+#define ASR_STRINGIFY(x) ASR_STRINGIFY_(x)
+#define ASR_LM_BEAM_TEXT ASR_STRINGIFY(ASR_LM_BEAM)
+#define ASR_LM_BEAM_WHOLE_TEXT ASR_STRINGIFY(ASR_LM_BEAM_WHOLE)
 #define LM_OPTIONS_HELP                                                                            \
     "  --lm FILE      word n-gram LM for the beam search: binary (asr lm-build) or ARPA\n"         \
     "                 (default: $ASR_LM, else " ASR_DEFAULT_LM " in a data directory:\n"           \
@@ -98,7 +95,7 @@ asr_model *load_streaming_model_or_complain(const char *command, const char *pat
 
 typedef struct {
     const char *lm_path, *words_path, *dict_path, *pron_path;
-    int no_lm, alpha_set, beta_set, beam_set, n_hot;
+    int no_lm, alpha_set, beta_set, n_hot;
     float alpha, beta;
     asr_hotword *hot;
     /* Filled by lm_options_apply: */

@@ -441,7 +441,6 @@ static int parse_options(int argc, char **argv, live_options *o, lm_options *lmo
                 return EXIT_USAGE;
         } else if ((r = opt_value(argc, argv, &i, "beam", 0, &v)) != 0) {
             if (r < 0 || !opt_int("--beam", v, 1, 1024, &o->params.beam_size)) return EXIT_USAGE;
-            lmo->beam_set = 1; /* else the LM's default beam replaces it */
         } else if ((r = opt_value(argc, argv, &i, "endpoint-silence-ms", 0, &v)) != 0) {
             if (r < 0 ||
                 !opt_int("--endpoint-silence-ms", v, 0, 3600000, &o->params.endpoint_silence_ms))

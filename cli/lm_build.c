@@ -54,6 +54,10 @@ int lm_option(int argc, char **argv, int *i, lm_options *o) {
     }
     if ((r = opt_value(argc, argv, i, "alpha", 0, &v)) != 0) {
         if (r < 0 || !opt_float("--alpha", v, &o->alpha)) return -1;
+        if (o->alpha < 0) {
+            fprintf(stderr, "asr: --alpha expects a weight of 0 or more, not '%s'\n", v);
+            return -1;
+        }
         o->alpha_set = 1;
         return 1;
     }
@@ -181,14 +185,13 @@ int lm_options_apply(lm_options *o, const asr_model *model, asr_stream_params *p
     }
     if (o->words_path && !read_words(o)) return 0;
     p->lm = o->lm;
-    if (o->lm && !o->beam_set)
-        p->beam_size = asr_model_get_info(model).bidirectional ? ASR_LM_BEAM_WHOLE : ASR_LM_BEAM;
-    p->lm_alpha = o->alpha_set ? o->alpha : asr_model_get_info(model).lm_alpha;
+    if (o->alpha_set) p->lm_alpha = o->alpha;
     if (o->beta_set) p->lm_beta = o->beta;
     p->words = (const char *const *)o->words;
     p->n_words = o->n_words;
     p->hotwords = o->hot;
     p->n_hotwords = (size_t)o->n_hot;
+    *p = asr_stream_params_for(model, p); /* the beam and alpha in use, for the output */
     /* Bad words are the user's mistake, not one file's: report them once. */
     asr_stream *s = asr_stream_new(model, p);
     if (!s) fprintf(stderr, "asr: %s\n", asr_last_error());

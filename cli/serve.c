@@ -539,7 +539,6 @@ static int parse_options(int argc, char **argv, serve_options *o, lm_options *lm
             o->model_path = v;
         } else if ((r = opt_value(argc, argv, &i, "beam", 0, &v)) != 0) {
             if (r < 0 || !opt_int("--beam", v, 1, 1024, &o->params.beam_size)) return EXIT_USAGE;
-            lmo->beam_set = 1;
         } else if ((r = opt_value(argc, argv, &i, "endpoint-silence-ms", 0, &v)) != 0) {
             if (r < 0 ||
                 !opt_int("--endpoint-silence-ms", v, 0, 3600000, &o->params.endpoint_silence_ms))

@@ -296,7 +296,6 @@ int cmd_transcribe(int argc, char **argv) {
             p.output_dir = v;
         } else if ((r = opt_value(argc, argv, &i, "beam", 0, &v)) != 0) {
             if (r < 0 || !opt_int("--beam", v, 1, 1024, &opt.params.beam_size)) goto done;
-            lmo.beam_set = 1;
         } else if ((r = opt_value(argc, argv, &i, "jobs", 'j', &v)) != 0) {
             if (r < 0 || !opt_int("-j", v, 1, 256, &opt.threads)) goto done;
         } else if ((r = opt_value(argc, argv, &i, "rate", 0, &v)) != 0) {

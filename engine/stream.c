@@ -77,20 +77,29 @@ static asr_status buf_append(float_buf *b, const float *x, size_t n) {
 
 asr_stream_params asr_stream_default_params(void) {
     asr_stream_params p = {
-        .beam_size = 8,
+        .beam_size = 0, /* by the model and the LM */
         .beam_prune = -12.0f,
         .endpoint_silence_ms = 800,
         .endpoint_max_utterance_ms = 20000,
-        .lm_alpha = ASR_DEFAULT_LM_ALPHA,
+        .lm_alpha = -1.0f, /* the model's */
         .lm_beta = 0.0f,
     };
     return p;
 }
 
+asr_stream_params asr_stream_params_for(const asr_model *model, const asr_stream_params *params) {
+    asr_stream_params p = params ? *params : asr_stream_default_params();
+    if (!model) return p;
+    asr_model_info info = asr_model_get_info(model);
+    if (p.beam_size == 0)
+        p.beam_size = !p.lm ? 8 : info.bidirectional ? ASR_LM_BEAM_WHOLE : ASR_LM_BEAM;
+    if (p.lm_alpha < 0) p.lm_alpha = info.lm_alpha;
+    return p;
+}
+
 asr_stream *asr_stream_new(const asr_model *model, const asr_stream_params *params) {
     if (!model) return asr_error_null(ASR_ERR_ARG, "asr_stream_new: no model");
-    asr_stream_params p = params ? *params : asr_stream_default_params();
-    if (!params) p.lm_alpha = asr_model_get_info(model).lm_alpha;
+    asr_stream_params p = asr_stream_params_for(model, params);
     if (p.beam_size < 1 || p.beam_size > 4096)
         return asr_error_null(ASR_ERR_ARG, "beam size %d is out of range 1..4096", p.beam_size);
     if (p.endpoint_silence_ms < 0 || p.endpoint_max_utterance_ms < 0)

@@ -19,6 +19,8 @@ check "unknown command" run 2 frobnicate
 check "unknown option" run 2 transcribe --frob samples/fsdd_3_theo_2.wav
 check "beam 0" run 2 transcribe --beam 0 samples/fsdd_3_theo_2.wav
 check "beam text" run 2 transcribe --beam abc samples/fsdd_3_theo_2.wav
+# A negative alpha would mean "the model's" to the library: refused here.
+check "negative alpha" run 2 transcribe --alpha -0.5 samples/fsdd_3_theo_2.wav
 check "jobs 0" run 2 transcribe -j 0 samples/fsdd_3_theo_2.wav
 check "missing value" run 2 transcribe samples/fsdd_3_theo_2.wav --model
 check "no files" run 2 transcribe

@@ -18,6 +18,7 @@
 #include "decoder.h"
 #include "lexicon.h"
 #include "lm.h"
+#include "model.h"
 #include "test_util.h"
 
 /* ---- helpers ---------------------------------------------------------------- */
@@ -657,6 +658,35 @@ static void test_stream_api(void **state) {
     asr_lm_free(lm);
 }
 
+/* The defaults that stand for the model's values (beam_size 0, lm_alpha < 0):
+ * what asr_stream_new uses, also without params. */
+static void test_stream_params_follow_the_model(void **state) {
+    (void)state;
+    asr_lm *lm = tiny();
+    asr_model *uni = asr_model_load(test_path("pretrained/en-lstm-phones.gguf"));
+    asr_model *bi = asr_model_load(test_path("tests/fixtures/parity_bilstm.gguf"));
+    assert_true(uni && bi);
+    asr_stream_params p = asr_stream_default_params();
+    assert_int_equal(p.beam_size, 0);
+    assert_true(p.lm_alpha < 0);
+    asr_stream_params got = asr_stream_params_for(uni, &p);
+    assert_int_equal(got.beam_size, 8); /* no LM */
+    assert_float_equal(got.lm_alpha, asr_model_get_info(uni).lm_alpha, 0);
+    assert_float_equal(got.lm_alpha, 0.6f, 1e-6); /* tuned, in the file */
+    p.lm = lm;
+    assert_int_equal(asr_stream_params_for(uni, &p).beam_size, ASR_LM_BEAM);
+    assert_int_equal(asr_stream_params_for(bi, &p).beam_size, ASR_LM_BEAM_WHOLE);
+    assert_float_equal(asr_stream_params_for(bi, &p).lm_alpha, ASR_DEFAULT_LM_ALPHA, 0);
+    p.beam_size = 1, p.lm_alpha = 0; /* given: kept */
+    got = asr_stream_params_for(bi, &p);
+    assert_int_equal(got.beam_size, 1);
+    assert_float_equal(got.lm_alpha, 0, 0);
+    assert_int_equal(asr_stream_params_for(uni, NULL).beam_size, 8);
+    asr_model_free(uni);
+    asr_model_free(bi);
+    asr_lm_free(lm);
+}
+
 static int setup(void **state) {
     (void)state;
     return mkdtemp(tmp_dir) ? 0 : -1;
@@ -689,6 +719,7 @@ int main(void) {
         cmocka_unit_test(test_lm_fusion),
         cmocka_unit_test(test_streaming_with_lm),
         cmocka_unit_test(test_stream_api),
+        cmocka_unit_test(test_stream_params_follow_the_model),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

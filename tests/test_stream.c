@@ -157,7 +157,9 @@ static void bad_calls_are_refused(void **state) {
     asr_stream_reset(s);
     assert_int_equal(asr_stream_accept_waveform(s, 8000, x, 160), ASR_OK);
     asr_stream_params p = asr_stream_default_params();
-    p.beam_size = 0;
+    p.beam_size = -1; /* 0 is the default: the model's */
+    assert_null(asr_stream_new(m, &p));
+    p.beam_size = 4097;
     assert_null(asr_stream_new(m, &p));
     assert_null(asr_stream_new(NULL, NULL));
     asr_stream_free(s);

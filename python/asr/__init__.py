@@ -41,8 +41,6 @@ _C = _lib.lib
 DEFAULT_MODELS = ("en-bilstm-phones.gguf", "en-bilstm.gguf", "en-lstm.gguf")  # as `asr transcribe`
 DEFAULT_LM = "en-3gram.lmbin"
 DEFAULT_DICT = "en-cmudict.dict"
-LM_BEAM = 64  # the CLI's beam with an LM: word scores need more hypotheses alive
-LM_BEAM_WHOLE = 128  # ... and for bidirectional models, which decode whole files
 
 
 def default_path(name, env=None):
@@ -272,10 +270,11 @@ def _samples(samples):
 class Stream:
     """One utterance at a time over a shared Model.
 
-    lm: an LM for the beam search (beam 64 unless given, 128 for a
-    bidirectional model, as the CLI); dict: a Dict (phone models need one);
-    beam: 1 = greedy (default 8, 64 or 128 with an LM); alpha, beta: LM
-    weight (default: the model's, model.info.lm_alpha) and word bonus;
+    lm: an LM for the beam search; dict: a Dict (phone models need one);
+    beam: 1 = greedy (default, as the library chooses: 8, or with an LM 64,
+    128 for a bidirectional model); alpha, beta: LM weight (default: the
+    model's, model.info.lm_alpha) and word bonus; the stream's beam and
+    lm_alpha attributes say what is in use;
     words: only these words (or phrases) can be recognised; hotwords: {word: boost} to favour (> 0) or
     avoid (< 0); endpoint_silence_ms, max_utterance_ms: see is_endpoint()."""
 
@@ -287,12 +286,15 @@ class Stream:
             raise TypeError(f"Stream: lm must be an asr.LM, not {type(lm).__name__}")
         if dict is not None and not isinstance(dict, Dict):
             raise TypeError(f"Stream: dict must be an asr.Dict, not {type(dict).__name__}")
-        p = _C.asr_stream_default_params()
+        p = _C.asr_stream_default_params()  # beam and alpha: the library's, by the model
         if beam is not None:
             p.beam_size = _int_arg("beam", beam)
-        elif lm is not None:
-            p.beam_size = LM_BEAM_WHOLE if model.info.bidirectional else LM_BEAM
-        p.lm_alpha = model.info.lm_alpha if alpha is None else float(alpha)
+            if p.beam_size < 1:  # 0 would be the library's "by the model"
+                raise ValueError(f"Stream: beam must be 1 or more, not {beam}")
+        if alpha is not None:
+            if not float(alpha) >= 0:
+                raise ValueError(f"Stream: alpha must be 0 or more, not {alpha!r}")
+            p.lm_alpha = float(alpha)
         if beta is not None:
             p.lm_beta = float(beta)
         if endpoint_silence_ms is not None:
@@ -318,9 +320,10 @@ class Stream:
                 handle._acquire("Stream")
                 self._held.append(handle)
         self.model, self.lm, self.dict = model, lm, dict
-        self.lm_alpha = round(p.lm_alpha, 6)  # the LM weight in use
         p.lm = lm._ptr if lm is not None else None
         p.dict = dict._ptr if dict is not None else None
+        used = _C.asr_stream_params_for(model._ptr, ctypes.byref(p))
+        self.beam, self.lm_alpha = used.beam_size, round(used.lm_alpha, 6)  # in use
         ptr = _C.asr_stream_new(model._ptr, ctypes.byref(p))
         if not ptr:
             err = _lib.last_error()

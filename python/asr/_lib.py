@@ -121,6 +121,7 @@ def _declare(lib):
         "asr_dict_load": (vp, [c.c_char_p, c.c_char_p]),
         "asr_dict_free": (None, [vp]),
         "asr_stream_default_params": (StreamParams, []),
+        "asr_stream_params_for": (StreamParams, [vp, c.POINTER(StreamParams)]),
         "asr_stream_new": (vp, [vp, c.POINTER(StreamParams)]),
         "asr_stream_free": (None, [vp]),
         "asr_stream_accept_waveform": (c.c_int, [vp, c.c_int, _f32p, c.c_size_t]),

@@ -104,6 +104,18 @@ def test_lm_weight_defaults_to_the_models(model, lm):
         assert s.lm_alpha == 0.8
 
 
+def test_beam_defaults_to_the_librarys(model, lm):
+    with asr.Stream(model) as s:
+        assert s.beam == 8
+    with asr.Stream(model, lm=lm) as s:
+        assert s.beam == 64
+    with asr.Stream(model, lm=lm, beam=3) as s:
+        assert s.beam == 3
+    with asr.Model(os.path.join(PRETRAINED, "en-bilstm.gguf")) as bi:
+        with asr.Stream(bi, lm=lm) as s:
+            assert s.beam == 128  # a whole utterance at once: a wider beam costs only time
+
+
 def test_input_forms_agree(model):
     samples, rate = asr.read_audio(DIGIT)  # 16-bit WAV: exact as int16
     pcm = np.round(samples * 32768).astype("<i2")
@@ -251,8 +263,10 @@ def test_bad_arguments(model):
         asr.Stream(model, lm="en-3gram.lmbin")
     with pytest.raises(TypeError, match="beam"):
         asr.Stream(model, beam="wide")
-    with pytest.raises(asr.AsrError):
+    with pytest.raises(ValueError, match="beam"):
         asr.Stream(model, beam=0)
+    with pytest.raises(ValueError, match="alpha"):
+        asr.Stream(model, alpha=-0.5)
     with pytest.raises(asr.AsrError):
         asr.Stream(model, words=["c3po!"])
 
