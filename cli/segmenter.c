@@ -1,5 +1,6 @@
 #include "segmenter.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,7 +26,16 @@
 /* A recording that stops less than TAIL_MS after the detector's last
  * symbol (a clip trimmed to the word, a push-to-talk button let go) gets
  * silence up to TAIL_MS: a model that has not heard the end of a sound
- * drops it ("eight" heard as "a", "six" as "sick"). */
+ * drops it ("eight" heard as "a", "six" as "sick"). The silence is a faint
+ * noise, PAD_NOISE RMS (-80 dBFS, 3.3 steps of 16 bits), not zeros: no
+ * training recording holds digital silence, whose log-mel energies sit far
+ * below any it heard. Dev set cut at each utterance's last word end (WER %,
+ * en-bilstm-phones / en-lstm-phones / en-bilstm / en-lstm): not padded 40.69
+ * / 44.50 / 56.38 / 58.76, zeros 39.86 / 45.27 / 56.22 / 58.60, noise at
+ * -100 dBFS 38.14 / 44.61 / 55.83 / 58.60, at -80 37.87 / 44.33 / 55.44 /
+ * 58.87, at -70 38.09 / 44.11 / 55.33 / 58.98, at -60 38.03 / 44.39 / 55.06
+ * / 58.98; uncut 37.53 / 43.78 / 54.45 / 59.04. */
+#define PAD_NOISE 1e-4f
 
 struct segmenter {
     asr_stream *detector; /* NULL: fixed-length cuts */
@@ -139,6 +149,16 @@ static void speech_span(segmenter *s, size_t cut, size_t *from, size_t *to, size
     if (*silence > s->tail) *silence = s->tail;
 }
 
+/* n samples of white noise at PAD_NOISE RMS, the same every time (uniform:
+ * sqrt(3) x RMS at most). */
+static void add_silence(float *x, size_t n) {
+    uint32_t state = 12345;
+    for (size_t i = 0; i < n; i++) {
+        state = state * 1664525u + 1013904223u;
+        x[i] = ((float)(state >> 8) / 16777216.0f * 2.0f - 1.0f) * 1.7320508f * PAD_NOISE;
+    }
+}
+
 /* Hands buf[0..cut) to fn (or drops it) and restarts the detector on the
  * audio after it. at_end: the recording ends at cut, so what TAIL_MS lacks
  * there is added as silence. */
@@ -146,7 +166,7 @@ static asr_status take(segmenter *s, size_t cut, int emit, int at_end, segment_f
     size_t from, to, silence;
     speech_span(s, cut, &from, &to, &silence);
     if (at_end && to == s->n) { /* buf holds max + chunk + tail samples */
-        memset(s->buf + to, 0, silence * sizeof *s->buf);
+        add_silence(s->buf + to, silence);
         to += silence;
     }
     asr_status st = emit && cut && fn ? fn(s->buf + from, to - from, s->start + from, ctx) : ASR_OK;
