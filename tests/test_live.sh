@@ -111,7 +111,7 @@ check "default endpointing: json" json_ok -
 check "default endpointing, text" run 0 live --input "$tmp/two.wav"
 check "no empty final lines" bash -c "! grep -q '^\$' '$tmp/out'"
 # Digital silence: never an empty final.
-sox -n -r 16000 -c 1 -b 16 "$tmp/silence.wav" trim 0 3
+sox -R -n -r 16000 -c 1 -b 16 "$tmp/silence.wav" trim 0 3
 check "silence" run 0 live --input "$tmp/silence.wav" --json
 check "silence: json" json_ok -
 

@@ -10,13 +10,15 @@ A=samples/so762_000030116.wav B=samples/so762_000240031.wav C=samples/cv_common_
 
 # A long recording: three utterances with pauses, and a minute of silence.
 # The pauses are whole model steps (30 ms), so that each utterance starts on
-# the frame grid it has in its own file (A and B are whole steps long).
-sox -n -r 16000 -c 1 -b 16 "$tmp/pause.wav" trim 0 1.98
-sox -n -r 16000 -c 1 -b 16 "$tmp/minute.wav" trim 0 60
+# the frame grid it has in its own file (A and B are whole steps long). The
+# silence is sox's dither (+-1 step of 16 bits), the same every run with -R:
+# at random it made the words, and so this test, differ between runs.
+sox -R -n -r 16000 -c 1 -b 16 "$tmp/pause.wav" trim 0 1.98
+sox -R -n -r 16000 -c 1 -b 16 "$tmp/minute.wav" trim 0 60
 sox "$A" "$tmp/pause.wav" "$B" "$tmp/minute.wav" "$C" "$tmp/pause.wav" "$tmp/long.wav"
 long_s=$(soxi -D "$tmp/long.wav")
-# Each alone as the long file has it: after digital silence (B, C), which
-# moves the running CMVN and so, on hard audio, the words.
+# Each alone as the long file has it: after the silence (B, C), which moves
+# the running CMVN and so, on hard audio, the words.
 sox "$tmp/pause.wav" "$B" "$tmp/B.wav"
 sox "$tmp/pause.wav" "$C" "$tmp/C.wav"
 for f in "$A" "$tmp/B.wav" "$tmp/C.wav"; do "$ASR" transcribe -q "$f"; done >"$tmp/alone.txt"
