@@ -219,8 +219,8 @@ static const float *get_tensor(asr_gguf *g, unsigned char *used, const char *pre
 }
 
 /* A recurrent matrix: F16 kept as it is where this CPU multiplies by it
- * fast (*halves set, NULL returned: the GEMV of each step reads half the
- * bytes), else as floats. -1 with the error set on failure. */
+ * fast (*halves set, *floats NULL: the GEMV of each step reads half the
+ * bytes), else as floats (*floats set). -1 with the error set on failure. */
 static int get_recurrent(asr_gguf *g, unsigned char *used, const char *prefix, const char *base,
                          int rows, int cols, const float **floats, const uint16_t **halves) {
     const asr_gguf_tensor *t = find_tensor(g, used, prefix, base, rows, cols);
