@@ -29,7 +29,8 @@
  * drops it ("eight" heard as "a", "six" as "sick"). The silence is a faint
  * noise, PAD_NOISE RMS (-80 dBFS, 3.3 steps of 16 bits), not zeros: no
  * training recording holds digital silence, whose log-mel energies sit far
- * below any it heard. Dev set cut at each utterance's last word end (WER %,
+ * below any it heard. Dev set cut at each utterance's last word end
+ * (training/tune_padding.py; WER %,
  * en-bilstm-phones / en-lstm-phones / en-bilstm / en-lstm): not padded 40.69
  * / 44.50 / 56.38 / 58.76, zeros 39.86 / 45.27 / 56.22 / 58.60, noise at
  * -100 dBFS 38.14 / 44.61 / 55.83 / 58.60, at -80 37.87 / 44.33 / 55.44 /
