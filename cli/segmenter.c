@@ -29,13 +29,13 @@
  * drops it ("eight" heard as "a", "six" as "sick"). The silence is a faint
  * noise, PAD_NOISE RMS (-80 dBFS, 3.3 steps of 16 bits), not zeros: no
  * training recording holds digital silence, whose log-mel energies sit far
- * below any it heard. Dev set cut at each utterance's last word end
- * (training/tune_padding.py; WER %,
- * en-bilstm-phones / en-lstm-phones / en-bilstm / en-lstm): not padded 40.69
- * / 44.50 / 56.38 / 58.76, zeros 39.86 / 45.27 / 56.22 / 58.60, noise at
- * -100 dBFS 38.14 / 44.61 / 55.83 / 58.60, at -80 37.87 / 44.33 / 55.44 /
- * 58.87, at -70 38.09 / 44.11 / 55.33 / 58.98, at -60 38.03 / 44.39 / 55.06
- * / 58.98; uncut 37.53 / 43.78 / 54.45 / 59.04. */
+ * below any it heard. WER % on the dev set cut at each utterance's last
+ * word end (training/tune_padding.py), en-bilstm-phones / en-lstm-phones /
+ * en-bilstm / en-lstm: not padded 40.69 / 44.50 / 56.38 / 58.76, zeros
+ * 39.86 / 45.27 / 56.22 / 58.60, noise at -100 dBFS 38.14 / 44.61 / 55.83 /
+ * 58.60, at -80 37.87 / 44.33 / 55.44 / 58.87, at -70 38.09 / 44.11 / 55.33
+ * / 58.98, at -60 38.03 / 44.39 / 55.06 / 58.98; uncut 37.53 / 43.78 /
+ * 54.45 / 59.04. */
 #define PAD_NOISE 1e-4f
 
 struct segmenter {
