@@ -19,14 +19,18 @@ float asr_half_to_float(uint16_t h) {
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
 #include <immintrin.h>
 
 #define F16_TARGET __attribute__((target("avx2,fma,f16c")))
 
+/* F16C from CPUID leaf 1 (ECX bit 29): clang's __builtin_cpu_supports has
+ * no name for it. The OS support it needs (YMM state) comes with AVX2's. */
 int asr_gemv_f16_available(void) {
+    unsigned a, b, c, d;
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-           __builtin_cpu_supports("f16c");
+           __get_cpuid(1, &a, &b, &c, &d) && (c >> 29 & 1u);
 }
 
 F16_TARGET static inline float hsum(__m256 v) {
