@@ -604,10 +604,9 @@ asr_status asr_ctc_beam_accept(asr_ctc_beam *b, const float *logprobs, size_t n_
  * as a finished word (by the LM in its context) where it can be one, in
  * place of the look-ahead the search ranks it by. The final result scores
  * the last word so; ranked by look-ahead alone, a partial such as "in you
- * york" became "in new york" only at the end, and word emission (p50 / p90,
- * docs/BENCHMARKS.md) was 137 / 937 ms against 123 / 831 ms (phones) and
- * 131 / 831 against 91 / 521 ms (characters). A phone partial's last word,
- * a choice among homophones, is in *word. */
+ * york" became "in new york" only at the end (word emission before and
+ * after: docs/DECODING.md). A phone partial's last word, a choice among
+ * homophones, is in *word (-1 for characters). */
 static int partial_beam(const asr_ctc_beam *b, int *word) {
     int best = b->beam[0];
     double best_score = -INFINITY;
@@ -635,7 +634,6 @@ asr_status asr_ctc_beam_tail(const asr_ctc_beam *b, asr_ctc_chars *tail) {
     /* A phone partial's word shows once it is a word, so it is always
      * chosen here; a character partial is left as ranked without an LM. */
     if (!b->finished && (b->phones || b->fusion.lm)) shown = partial_beam(b, &last_word);
-    if (!b->phones) last_word = -1;
     return path_chars(b, b->root, shown, last_word, tail);
 }
 

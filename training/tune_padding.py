@@ -13,7 +13,6 @@ The 2026-12-04 run of the four shipped models is in pretrained/MODEL_CARD.md.
 """
 import argparse
 import os
-import re
 import subprocess
 import sys
 
@@ -21,7 +20,9 @@ import numpy as np
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, os.path.join(ROOT, "python"))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
 import asr  # noqa: E402
+from wer import edits, normalise  # noqa: E402  scored as `asr eval` scores
 
 RATE = 16000
 PAD_S = 0.3
@@ -31,18 +32,6 @@ def read_16k(path):
     raw = subprocess.run(["sox", path, "-t", "f32", "-r", str(RATE), "-c", "1", "-"],
                          capture_output=True, check=True).stdout
     return np.frombuffer(raw, dtype=np.float32)
-
-
-def errors(ref, hyp):
-    """Word-level Levenshtein distance and the reference length."""
-    r, h = ref.split(), hyp.split()
-    d = list(range(len(h) + 1))
-    for i in range(1, len(r) + 1):
-        prev, d[0] = d[0], i
-        for j in range(1, len(h) + 1):
-            cur = min(d[j] + 1, d[j - 1] + 1, prev + (r[i - 1] != h[j - 1]))
-            prev, d[j] = d[j], cur
-    return d[len(h)], len(r)
 
 
 def main():
@@ -64,7 +53,7 @@ def main():
     base = os.path.dirname(args.dev)
     for line in open(args.dev):
         _, path, ref = line.rstrip("\n").split("\t")
-        ref = re.sub(r"[^a-z' ]", " ", ref.lower())
+        ref = normalise(ref)
         x = read_16k(os.path.join(base, path))
         stream.reset()
         stream.accept_waveform(RATE, x)
@@ -77,9 +66,8 @@ def main():
                 np.concatenate([cut, level * noise])
             stream.reset()
             stream.accept_waveform(RATE, audio)
-            e, n = errors(ref, stream.finish().text)
-            totals[name][0] += e
-            totals[name][1] += n
+            totals[name][0] += edits(ref, normalise(stream.finish().text))
+            totals[name][1] += len(ref)
     print(os.path.basename(args.model))
     for name, (e, n) in totals.items():
         print("  %-12s WER %6.2f%%" % (name, 100.0 * e / n))
