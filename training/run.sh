@@ -37,7 +37,11 @@ echo "== pronunciations: G2P model, dictionary file" >&2
 $PY training/g2p.py --work "$WORK" >>"$WORK/logs/g2p.log" 2>&1
 $PY training/build_dict.py --g2p "$WORK/g2p/g2p.best.pt" pretrained/en-cmudict.dict
 echo "== features, character and phone labels" >&2
-$PY training/prepare.py --work "$WORK"
+# --variants 4: three more training sets with fresh augmentation draws (the
+# same utterances: real speech clean and augmented anew, the synthetic voices
+# augmented anew), about 2 minutes each; the stages with --variants 4 train
+# each epoch on another draw. Stages without it train on the first set only.
+$PY training/prepare.py --work "$WORK" --variants 4
 
 echo "== training (logs in $WORK/logs)" >&2
 train() { $PY training/train.py --work "$WORK" "$@" >>"$WORK/logs/$2.log" 2>&1; }
@@ -129,6 +133,21 @@ train --name en-lstm-phones-448 --unit phones --cell lstm --hidden 448 \
 train --name en-lstm-phones-448.s2 --unit phones --cell lstm --hidden 448 \
     --init "$WORK/ckpt/en-lstm-phones-448.best.pt" --epochs 2 --batch-steps 2000 \
     --lr 2e-4 --freq-masks 2 --procs 2
+
+# Third stages on fresh augmentation draws (2026-12-07): every earlier stage
+# trained on the first draw only (train.py without --variants), about 20
+# epochs on the same augmented copies. Now epoch e trains on draw (e + 1) mod
+# 4 of prepare.py --variants 4, so the first three epochs hear draws no stage
+# heard, and the dev set's real speech gets a WER per epoch. One model per
+# core at the same time, batches of 4,000 padded steps (as 2 x 2,000 in the
+# DDP stages): 11 min an epoch for the streaming model, 30 for the BiLSTM.
+( train --name en-lstm-phones-448.s3v --unit phones --cell lstm --hidden 448 \
+      --init "$WORK/ckpt/en-lstm-phones-448.s2.best.pt" --epochs 5 --batch-steps 4000 \
+      --lr 2e-4 --freq-masks 2 --variants 4 --first-variant 1 --dev-alpha 0.6 ) &
+( train --name en-bilstm-phones-448.s3v --unit phones --cell lstm --bidirectional --hidden 448 \
+      --init "$WORK/ckpt/en-bilstm-phones-448.s2.best.pt" --epochs 2 --batch-steps 4000 \
+      --lr 2e-4 --freq-masks 2 --variants 4 --first-variant 1 --dev-alpha 0.7 ) &
+wait
 
 echo "== export, parity, evaluation" >&2
 # LM_ALPHA=A export_model ...: the LM weight tuned for the model on dev (tune_lm.py);

@@ -20,7 +20,9 @@ import argparse
 import json
 import math
 import os
+import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -30,7 +32,10 @@ import torch.distributed as dist
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pronounce  # noqa: E402
 import text  # noqa: E402
+from export import export  # noqa: E402
 from model import AcousticModel, load_gguf, save_checkpoint  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def log(msg):
@@ -151,6 +156,38 @@ def greedy_cer(model, data, max_steps):
     return errors / max(total, 1)
 
 
+def dev_wer(model, feature_config, cmvn_mean, asr, work, lm_alpha):
+    """Dev WER (%) of the model as users get it, on the dev set's real speech
+    and on its synthetic voices apart ({"real": ..., "synthetic": ...}): the
+    model exported to a temporary file and decoded by `asr eval` with the
+    CLI's default search and LM. Greedy PER says how well the phones are
+    heard; this says what the words come to. None where the engine is not
+    built."""
+    manifest = os.path.join(work, "real", "dev", "manifest.tsv")
+    if not (asr and os.path.exists(asr) and os.path.exists(manifest)):
+        return None
+    synth_dir = os.path.abspath(os.path.join(work, "synth")) + os.sep
+    base = os.path.dirname(os.path.abspath(manifest))
+    parts = {"real": [], "synthetic": []}
+    with open(manifest, encoding="utf-8") as f:
+        for line in f:
+            uid, audio, transcript = line.rstrip("\n").split("\t")
+            audio = os.path.normpath(os.path.join(base, audio))
+            parts["synthetic" if audio.startswith(synth_dir) else "real"].append(f"{uid}\t{audio}\t{transcript}\n")
+    names = [k for k in parts if parts[k]]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "epoch.gguf")
+        export(model, feature_config, cmvn_mean, path, "dev-wer", lm_alpha=lm_alpha)
+        for k in names:
+            with open(os.path.join(tmp, k + ".tsv"), "w", encoding="utf-8") as f:
+                f.writelines(parts[k])
+        out = subprocess.run([asr, "eval", "--json", "--model", path, "-j", "1"]
+                             + [os.path.join(tmp, k + ".tsv") for k in names],
+                             check=True, capture_output=True, text=True).stdout
+    results = [json.loads(line) for line in out.strip().splitlines()[-len(names):]]
+    return {k: float(r["wer"]) for k, r in zip(names, results)}
+
+
 def edit_distance(a, b):
     row = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
@@ -267,9 +304,16 @@ def main():
                     help="SpecAugment frequency masks per utterance, in the log-mel domain (0 = none)")
     ap.add_argument("--variants", type=int, default=1,
                     help="augmentation variants made by prepare.py --variants: epoch e trains on variant e mod N")
+    ap.add_argument("--first-variant", type=int, default=0,
+                    help="the variant of epoch 0 (then e + this, mod N): a later stage starts on "
+                    "draws the stages before it never heard")
     ap.add_argument("--no-synthetic", action="store_true",
                     help="train on the real recordings only, without the TTS voices "
                     "(work/real/train/manifest_synth.tsv): the with/without comparison")
+    ap.add_argument("--asr", default=os.path.join(ROOT, "build", "asr"),
+                    help="the engine, for the dev WER after each epoch ('' = greedy error rate only)")
+    ap.add_argument("--dev-alpha", type=float, default=None,
+                    help="LM weight of the dev WER (default: the engine's)")
     ap.add_argument("--procs", type=int, default=1, help="training processes on this machine (DDP)")
     ap.add_argument("--nodes", type=int, default=1, help="machines (DDP)")
     ap.add_argument("--node-rank", type=int, default=0)
@@ -360,7 +404,7 @@ def run(local_rank, args):
     model.train()
     while state["epoch"] < args.epochs:
         rng = np.random.default_rng(args.seed + state["epoch"])
-        train = variants[state["epoch"] % len(variants)]
+        train = variants[(state["epoch"] + args.first_variant) % len(variants)]
         batches = train.batches(args.batch_steps, rng)[: steps_per_epoch * world][rank::world]
         rng = np.random.default_rng([args.seed + state["epoch"], rank])  # masks differ per process
         done_in_epoch = state["step"] - state["epoch"] * steps_per_epoch
@@ -399,16 +443,21 @@ def run(local_rank, args):
             dist.barrier()
         if not lead:
             continue
+        seconds = time.time() - epoch_start
         cer = greedy_cer(model, dev, args.batch_steps)
+        wer = dev_wer(model, feature_config, cmvn_mean, args.asr, args.work, args.dev_alpha)
+        model.train()
         rate = "CER" if args.unit == "characters" else "PER"
         state["history"].append({"epoch": state["epoch"], "loss": float(np.mean(epoch_loss)), "dev_cer": cer,
-                                 "seconds": time.time() - epoch_start})
+                                 "dev_wer": wer, "seconds": seconds})
         log(f"epoch {state['epoch']} done: loss {np.mean(epoch_loss):.3f}, dev greedy {rate} {100 * cer:.2f}%, "
-            f"{time.time() - epoch_start:.0f} s")
-        save(ckpt_path)
+            + "".join(f"dev WER {k} {v:.2f}%, " for k, v in (wer or {}).items()) + f"{seconds:.0f} s")
+        # The best so far goes into the state before the checkpoint is saved:
+        # a run resumed from it must compare later epochs with this one.
         if cer < state["best_cer"]:
             state["best_cer"] = cer
             save(os.path.join(ckpt_dir, args.name + ".best.pt"))
+        save(ckpt_path)
     if world > 1:
         dist.barrier()  # the others wait out rank 0's last dev pass
     lead and log(f"{args.name}: finished, best dev greedy error rate {100 * state['best_cer']:.2f}%")
