@@ -672,7 +672,7 @@ static void test_stream_params_follow_the_model(void **state) {
     asr_stream_params got = asr_stream_params_for(uni, &p);
     assert_int_equal(got.beam_size, 8); /* no LM */
     assert_float_equal(got.lm_alpha, asr_model_get_info(uni).lm_alpha, 0);
-    assert_float_equal(got.lm_alpha, 0.6f, 1e-6); /* tuned, in the file */
+    assert_float_equal(got.lm_alpha, 0.7f, 1e-6); /* tuned, in the file */
     p.lm = lm;
     assert_int_equal(asr_stream_params_for(uni, &p).beam_size, ASR_LM_BEAM);
     assert_int_equal(asr_stream_params_for(bi, &p).beam_size, ASR_LM_BEAM_WHOLE);

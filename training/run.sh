@@ -140,7 +140,8 @@ train --name en-lstm-phones-448.s2 --unit phones --cell lstm --hidden 448 \
 # 4 of prepare.py --variants 4, so the first three epochs hear draws no stage
 # heard, and the dev set's real speech gets a WER per epoch. One model per
 # core at the same time, batches of 4,000 padded steps (as 2 x 2,000 in the
-# DDP stages): 11 min an epoch for the streaming model, 30 for the BiLSTM.
+# DDP stages): 11-17 min an epoch for the streaming model, 32-41 for the
+# BiLSTM (2026-12-07, both at once, with an evaluation beside them at times).
 ( train --name en-lstm-phones-448.s3v --unit phones --cell lstm --hidden 448 \
       --init "$WORK/ckpt/en-lstm-phones-448.s2.best.pt" --epochs 5 --batch-steps 4000 \
       --lr 2e-4 --freq-masks 2 --variants 4 --first-variant 1 --dev-alpha 0.6 ) &
@@ -174,10 +175,17 @@ for cell in gru rnn; do
     $PY training/export.py "$WORK/ckpt/pilot-$cell-phones.best.pt" "$WORK/pilot/pilot-$cell-phones.gguf" \
         --name "pilot-$cell-phones"
 done
-LM_ALPHA=0.6 WEIGHTS=f16 export_model "$WORK/ckpt/en-lstm-phones-448.s2.best.pt" en-lstm-phones \
+# The shipped phone models since 2026-12-07: the third stages on fresh
+# augmentation draws, alpha 0.7 for both (tune_lm.py on dev).
+LM_ALPHA=0.7 WEIGHTS=f16 export_model "$WORK/ckpt/en-lstm-phones-448.s3v.best.pt" en-lstm-phones \
     pretrained/en-lstm-phones.gguf tests/fixtures/shipped_en-lstm-phones_logprobs.f32
-LM_ALPHA=0.7 WEIGHTS=f16 export_model "$WORK/ckpt/en-bilstm-phones-448.s2.best.pt" en-bilstm-phones \
+LM_ALPHA=0.7 WEIGHTS=f16 export_model "$WORK/ckpt/en-bilstm-phones-448.s3v.best.pt" en-bilstm-phones \
     pretrained/en-bilstm-phones.gguf tests/fixtures/shipped_en-bilstm-phones_logprobs.f32
+mkdir -p "$WORK/phones"  # the second stages they replaced, for comparison
+LM_ALPHA=0.6 WEIGHTS=f16 export_model "$WORK/ckpt/en-lstm-phones-448.s2.best.pt" en-lstm-phones \
+    "$WORK/phones/lstm448s2.gguf"
+LM_ALPHA=0.7 WEIGHTS=f16 export_model "$WORK/ckpt/en-bilstm-phones-448.s2.best.pt" en-bilstm-phones \
+    "$WORK/phones/bilstm448s2.gguf"
 mkdir -p "$WORK/phones"
 LM_ALPHA=0.8 WEIGHTS=f16 export_model "$WORK/ckpt/en-bilstm-phones-448.best.pt" en-bilstm-phones \
     "$WORK/phones/bilstm448.gguf"
