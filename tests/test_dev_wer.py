@@ -67,4 +67,8 @@ with tempfile.TemporaryDirectory() as work:
     missing = dev_wer(model, config, cmvn, os.path.join(work, "no-asr"), work, lm_alpha=alpha)
     print(f"without the engine: {missing}")
     failed += missing is not None
+    # An engine that fails gives no figure either (and training goes on).
+    broken = dev_wer(model, config, cmvn, "/bin/false", work, lm_alpha=alpha)
+    print(f"with an engine that fails: {broken}")
+    failed += broken is not None
 sys.exit(1 if failed else 0)

@@ -13,7 +13,6 @@ import os
 import sys
 
 import numpy as np
-import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from model import load_checkpoint, load_gguf, save_checkpoint  # noqa: E402

@@ -162,7 +162,7 @@ def dev_wer(model, feature_config, cmvn_mean, asr, work, lm_alpha):
     model exported to a temporary file and decoded by `asr eval` with the
     CLI's default search and LM. Greedy PER says how well the phones are
     heard; this says what the words come to. None where the engine is not
-    built."""
+    built or the measurement fails."""
     manifest = os.path.join(work, "real", "dev", "manifest.tsv")
     if not (asr and os.path.exists(asr) and os.path.exists(manifest)):
         return None
@@ -181,11 +181,16 @@ def dev_wer(model, feature_config, cmvn_mean, asr, work, lm_alpha):
         for k in names:
             with open(os.path.join(tmp, k + ".tsv"), "w", encoding="utf-8") as f:
                 f.writelines(parts[k])
-        out = subprocess.run([asr, "eval", "--json", "--model", path, "-j", "1"]
-                             + [os.path.join(tmp, k + ".tsv") for k in names],
-                             check=True, capture_output=True, text=True).stdout
-    results = [json.loads(line) for line in out.strip().splitlines()[-len(names):]]
-    return {k: float(r["wer"]) for k, r in zip(names, results)}
+        cmd = [asr, "eval", "--json", "--model", path, "-j", "1"] + [os.path.join(tmp, k + ".tsv") for k in names]
+        run = subprocess.run(cmd, capture_output=True, text=True)
+    try:  # a failed measurement must not cost the epoch its checkpoint
+        results = [json.loads(line) for line in run.stdout.strip().splitlines()[-len(names):]]
+        if run.returncode == 0 and len(results) == len(names):
+            return {k: float(r["wer"]) for k, r in zip(names, results)}
+    except (ValueError, KeyError, TypeError):
+        pass
+    log(f"dev WER not measured: asr eval exited with {run.returncode}: {run.stderr.strip()[-300:]}")
+    return None
 
 
 def edit_distance(a, b):
@@ -446,7 +451,6 @@ def run(local_rank, args):
         seconds = time.time() - epoch_start
         cer = greedy_cer(model, dev, args.batch_steps)
         wer = dev_wer(model, feature_config, cmvn_mean, args.asr, args.work, args.dev_alpha)
-        model.train()
         rate = "CER" if args.unit == "characters" else "PER"
         state["history"].append({"epoch": state["epoch"], "loss": float(np.mean(epoch_loss)), "dev_cer": cer,
                                  "dev_wer": wer, "seconds": seconds})
