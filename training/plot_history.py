@@ -1,6 +1,7 @@
 """Training curves: loss, dev-set greedy error rate and the WER of the dev
-set's real speech (beam + LM, where train.py measured it) per epoch, from the histories train.py keeps in
-its checkpoints, drawn with gnuplot into a PNG.
+set's real speech (beam + LM, where train.py measured it) per epoch, from
+the histories train.py keeps in its checkpoints, drawn with gnuplot into a
+PNG.
 
     /usr/bin/python3 training/plot_history.py OUT.png NAME[=CHECKPOINT] ...
 

@@ -213,5 +213,8 @@ $PY training/evaluate.py --work "$WORK" --models "$WORK/pilot/pilot-phones.gguf"
 $PY training/plot_history.py pretrained/training_curves.png \
     "phones (pilot, then DDP)=$WORK/ckpt/pilot-phones.pt+$WORK/ckpt/en-lstm-phones.s2.pt+$WORK/ckpt/en-lstm-phones.s3.pt+$WORK/ckpt/en-lstm-phones.s4.pt" \
     "characters (pilot)=$WORK/ckpt/pilot-chars.pt"
+$PY training/plot_history.py pretrained/training_curves_variants.png \
+    "streaming 2x448 (s3v)=$WORK/ckpt/en-lstm-phones-448.s3v.pt" \
+    "BiLSTM 2x448 (s3v)=$WORK/ckpt/en-bilstm-phones-448.s3v.pt"
 $PY training/evaluate.py --work "$WORK" --models "$WORK/stage1/en-lstm.gguf" \
     "$WORK/stage1/en-bilstm.gguf" en-gru en-rnn | tee "$WORK/eval_stage1.md"
