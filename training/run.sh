@@ -181,12 +181,12 @@ LM_ALPHA=0.7 WEIGHTS=f16 export_model "$WORK/ckpt/en-lstm-phones-448.s3v.best.pt
     pretrained/en-lstm-phones.gguf tests/fixtures/shipped_en-lstm-phones_logprobs.f32
 LM_ALPHA=0.7 WEIGHTS=f16 export_model "$WORK/ckpt/en-bilstm-phones-448.s3v.best.pt" en-bilstm-phones \
     pretrained/en-bilstm-phones.gguf tests/fixtures/shipped_en-bilstm-phones_logprobs.f32
-mkdir -p "$WORK/phones"  # the second stages they replaced, for comparison
+mkdir -p "$WORK/phones"
+# The second stages they replaced, for comparison.
 LM_ALPHA=0.6 WEIGHTS=f16 export_model "$WORK/ckpt/en-lstm-phones-448.s2.best.pt" en-lstm-phones \
     "$WORK/phones/lstm448s2.gguf"
 LM_ALPHA=0.7 WEIGHTS=f16 export_model "$WORK/ckpt/en-bilstm-phones-448.s2.best.pt" en-bilstm-phones \
     "$WORK/phones/bilstm448s2.gguf"
-mkdir -p "$WORK/phones"
 LM_ALPHA=0.8 WEIGHTS=f16 export_model "$WORK/ckpt/en-bilstm-phones-448.best.pt" en-bilstm-phones \
     "$WORK/phones/bilstm448.gguf"
 mkdir -p "$WORK/phones"

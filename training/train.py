@@ -166,14 +166,12 @@ def dev_wer(model, feature_config, cmvn_mean, asr, work, lm_alpha):
     manifest = os.path.join(work, "real", "dev", "manifest.tsv")
     if not (asr and os.path.exists(asr) and os.path.exists(manifest)):
         return None
+    from prepare import read_manifest  # loads the engine's library: only where it is built
     synth_dir = os.path.abspath(os.path.join(work, "synth")) + os.sep
-    base = os.path.dirname(os.path.abspath(manifest))
     parts = {"real": [], "synthetic": []}
-    with open(manifest, encoding="utf-8") as f:
-        for line in f:
-            uid, audio, transcript = line.rstrip("\n").split("\t")
-            audio = os.path.normpath(os.path.join(base, audio))
-            parts["synthetic" if audio.startswith(synth_dir) else "real"].append(f"{uid}\t{audio}\t{transcript}\n")
+    for uid, audio, transcript in read_manifest(manifest):
+        audio = os.path.normpath(audio)
+        parts["synthetic" if audio.startswith(synth_dir) else "real"].append(f"{uid}\t{audio}\t{transcript}\n")
     names = [k for k in parts if parts[k]]
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "epoch.gguf")
