@@ -37,11 +37,12 @@ echo "== pronunciations: G2P model, dictionary file" >&2
 $PY training/g2p.py --work "$WORK" >>"$WORK/logs/g2p.log" 2>&1
 $PY training/build_dict.py --g2p "$WORK/g2p/g2p.best.pt" pretrained/en-cmudict.dict
 echo "== features, character and phone labels" >&2
-# --variants 4: three more training sets with fresh augmentation draws (the
+# --variants 8: seven more training sets with fresh augmentation draws (the
 # same utterances: real speech clean and augmented anew, the synthetic voices
-# augmented anew), about 2 minutes each; the stages with --variants 4 train
-# each epoch on another draw. Stages without it train on the first set only.
-$PY training/prepare.py --work "$WORK" --variants 4
+# augmented anew), 1-2 minutes each; the stages with --variants N train each
+# epoch on another draw (the third stages use the first 4, the fourth all 8).
+# Stages without it train on the first set only.
+$PY training/prepare.py --work "$WORK" --variants 8
 
 echo "== training (logs in $WORK/logs)" >&2
 train() { $PY training/train.py --work "$WORK" "$@" >>"$WORK/logs/$2.log" 2>&1; }
@@ -148,6 +149,15 @@ train --name en-lstm-phones-448.s2 --unit phones --cell lstm --hidden 448 \
 ( train --name en-bilstm-phones-448.s3v --unit phones --cell lstm --bidirectional --hidden 448 \
       --init "$WORK/ckpt/en-bilstm-phones-448.s2.best.pt" --epochs 2 --batch-steps 4000 \
       --lr 2e-4 --freq-masks 2 --variants 4 --first-variant 1 --dev-alpha 0.7 ) &
+wait
+# Fourth stages (2026-12-07, second session): four more draws (4-7), which
+# the first epochs hear, at a lower peak lr; the same layout otherwise.
+( train --name en-lstm-phones-448.s4v --unit phones --cell lstm --hidden 448 \
+      --init "$WORK/ckpt/en-lstm-phones-448.s3v.best.pt" --epochs 8 --batch-steps 4000 \
+      --lr 1.5e-4 --freq-masks 2 --variants 8 --first-variant 4 --dev-alpha 0.7 ) &
+( train --name en-bilstm-phones-448.s4v --unit phones --cell lstm --bidirectional --hidden 448 \
+      --init "$WORK/ckpt/en-bilstm-phones-448.s3v.best.pt" --epochs 3 --batch-steps 4000 \
+      --lr 1.5e-4 --freq-masks 2 --variants 8 --first-variant 4 --dev-alpha 0.7 ) &
 wait
 
 echo "== export, parity, evaluation" >&2
