@@ -84,6 +84,9 @@ asr_model *load_streaming_model_or_complain(const char *command, const char *pat
     "  --no-lm        no LM (then --beam 1 is greedy decoding)\n"                                  \
     "  --alpha X      LM weight (default: the model's, 0.8 unless its file says)\n"                \
     "  --beta X       bonus per word with an LM, in log units (default 0)\n"                       \
+    "  --blank-penalty X  subtracted from the blank's log-prob in every frame, 0..20:\n"           \
+    "                 fewer deleted words where the model hesitates (default: the\n"               \
+    "                 model's, 0 unless its file says)\n"                                          \
     "  --words FILE   recognise only the words (or phrases: their words) listed one per\n"         \
     "                 line in FILE, e.g. the digits; '#' starts a comment line\n"                  \
     "  --hotword W[:B] favour word W by B (log units, default 5; negative: avoid it);\n"           \
@@ -95,8 +98,8 @@ asr_model *load_streaming_model_or_complain(const char *command, const char *pat
 
 typedef struct {
     const char *lm_path, *words_path, *dict_path, *pron_path;
-    int no_lm, alpha_set, beta_set, n_hot;
-    float alpha, beta;
+    int no_lm, alpha_set, beta_set, blank_set, n_hot;
+    float alpha, beta, blank_penalty;
     asr_hotword *hot;
     /* Filled by lm_options_apply: */
     asr_lm *lm;

@@ -1,5 +1,5 @@
 /* asr lm-build and asr lm-ppl, and the LM options that transcribe and eval
- * share (--lm, --alpha, --beta, --words, --hotword). */
+ * share (--lm, --alpha, --beta, --blank-penalty, --words, --hotword). */
 #include <ctype.h>
 #include <errno.h>
 #include <float.h>
@@ -64,6 +64,16 @@ int lm_option(int argc, char **argv, int *i, lm_options *o) {
     if ((r = opt_value(argc, argv, i, "beta", 0, &v)) != 0) {
         if (r < 0 || !opt_float("--beta", v, &o->beta)) return -1;
         o->beta_set = 1;
+        return 1;
+    }
+    if ((r = opt_value(argc, argv, i, "blank-penalty", 0, &v)) != 0) {
+        if (r < 0 || !opt_float("--blank-penalty", v, &o->blank_penalty)) return -1;
+        if (!(o->blank_penalty >= 0 && o->blank_penalty <= ASR_MAX_BLANK_PENALTY)) {
+            fprintf(stderr, "asr: --blank-penalty expects a value from 0 to %d, not '%s'\n",
+                    ASR_MAX_BLANK_PENALTY, v);
+            return -1;
+        }
+        o->blank_set = 1;
         return 1;
     }
     if ((r = opt_value(argc, argv, i, "dict", 0, &v)) != 0) {
@@ -187,6 +197,7 @@ int lm_options_apply(lm_options *o, const asr_model *model, asr_stream_params *p
     p->lm = o->lm;
     if (o->alpha_set) p->lm_alpha = o->alpha;
     if (o->beta_set) p->lm_beta = o->beta;
+    if (o->blank_set) p->blank_penalty = o->blank_penalty;
     p->words = (const char *const *)o->words;
     p->n_words = o->n_words;
     p->hotwords = o->hot;

@@ -80,6 +80,10 @@ segmenter *segmenter_new(const asr_model *detector, const asr_dict *dict, int ra
     if (detector) {
         asr_stream_params p = asr_stream_default_params();
         p.beam_size = 1; /* greedy: only where the symbols are matters */
+        /* The pauses as tuned, whatever penalty the transcript's search takes:
+         * a penalised detector can find a first word (and so an endpoint) in
+         * noise before the speech, and cut there. */
+        p.blank_penalty = 0;
         p.endpoint_silence_ms = silence_ms;
         p.endpoint_max_utterance_ms = max_ms;
         p.dict = dict; /* phone models spell words through it */

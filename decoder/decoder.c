@@ -24,6 +24,9 @@ struct asr_decoder {
     asr_ctc_fusion fusion;
     asr_lexicon *words, *hot;    /* the decoder's own tries (the LM's is shared) */
     asr_vocabulary *phone_vocab; /* phone models: the words and their pronunciations */
+    float blank_penalty;
+    float *penalised; /* scratch: the frames of one accept with the penalty applied */
+    size_t penalised_cap;
 };
 
 asr_status asr_ctc_chars_push(asr_ctc_chars *c, asr_ctc_char ch) {
@@ -170,6 +173,8 @@ asr_decoder *asr_decoder_new_words(const char *const *symbols, int vocab_size,
     if (params->beam_size > INT_MAX / 2 / vocab_size)
         return asr_error_null(ASR_ERR_ARG, "decoder: beam_size %d too large", params->beam_size);
     if (isnan(params->beam_prune)) return asr_error_null(ASR_ERR_ARG, "decoder: beam_prune is NaN");
+    if (!isfinite(params->blank_penalty))
+        return asr_error_null(ASR_ERR_ARG, "decoder: blank penalty is not finite");
     if (w->lm && (!isfinite(w->lm_alpha) || !isfinite(w->lm_beta)))
         return asr_error_null(ASR_ERR_ARG, "decoder: LM weight or word bonus is not finite");
     int space = -1;
@@ -188,6 +193,7 @@ asr_decoder *asr_decoder_new_words(const char *const *symbols, int vocab_size,
     if (!d) return asr_error_null(ASR_ERR_NOMEM, "out of memory for the decoder");
     d->vocab = vocab_size;
     d->space = space;
+    d->blank_penalty = params->blank_penalty;
     d->symbols = malloc((size_t)vocab_size * sizeof *d->symbols);
     if (!d->symbols) {
         free(d);
@@ -241,6 +247,7 @@ void asr_decoder_free(asr_decoder *d) {
     asr_lexicon_free(d->hot);
     asr_vocabulary_free(d->phone_vocab);
     free(d->symbols);
+    free(d->penalised);
     free(d);
 }
 
@@ -330,6 +337,20 @@ asr_status asr_decoder_accept(asr_decoder *d, const float *logprobs, size_t n_fr
         if (isnan(logprobs[i]) || logprobs[i] == INFINITY)
             return asr_error(ASR_ERR_ARG, "decoder: log-prob %g at frame %zu, symbol %zu",
                              logprobs[i], d->frames + i / (size_t)d->vocab, i % (size_t)d->vocab);
+    if (d->blank_penalty != 0.0f) {
+        size_t n = n_frames * (size_t)d->vocab;
+        if (n > d->penalised_cap) {
+            float *p = realloc(d->penalised, n * sizeof *p);
+            if (!p)
+                return asr_error(ASR_ERR_NOMEM, "decoder: out of memory for %zu frames", n_frames);
+            d->penalised = p;
+            d->penalised_cap = n;
+        }
+        memcpy(d->penalised, logprobs, n * sizeof *logprobs);
+        for (size_t f = 0; f < n_frames; f++)
+            d->penalised[f * (size_t)d->vocab] -= d->blank_penalty;
+        logprobs = d->penalised;
+    }
     drop_words(d, d->out.n_stable);
     d->chars.n = 0;
     asr_status st = d->greedy ? asr_ctc_greedy_accept(d->greedy, logprobs, n_frames, &d->chars)

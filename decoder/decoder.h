@@ -9,6 +9,9 @@
 typedef struct {
     int beam_size;    /* 1 = greedy (unless words are scored) */
     float beam_prune; /* symbols below this log-prob are not expanded */
+    /* Subtracted from each frame's blank log-prob before the search (finite;
+     * 0 = none): fewer deletions where the model is unsure (docs/DECODING.md). */
+    float blank_penalty;
 } asr_decoder_params;
 
 /* Word-level scoring (docs/LM.md): the fields of asr_stream_params of the

@@ -83,6 +83,7 @@ asr_stream_params asr_stream_default_params(void) {
         .endpoint_max_utterance_ms = 20000,
         .lm_alpha = -1.0f, /* the model's */
         .lm_beta = 0.0f,
+        .blank_penalty = -1.0f, /* the model's */
     };
     return p;
 }
@@ -94,6 +95,7 @@ asr_stream_params asr_stream_params_for(const asr_model *model, const asr_stream
     if (p.beam_size == 0)
         p.beam_size = !p.lm ? 8 : info.bidirectional ? ASR_LM_BEAM_WHOLE : ASR_LM_BEAM;
     if (p.lm_alpha < 0) p.lm_alpha = info.lm_alpha;
+    if (p.blank_penalty < 0) p.blank_penalty = info.blank_penalty;
     return p;
 }
 
@@ -104,6 +106,9 @@ asr_stream *asr_stream_new(const asr_model *model, const asr_stream_params *para
         return asr_error_null(ASR_ERR_ARG, "beam size %d is out of range 1..4096", p.beam_size);
     if (p.endpoint_silence_ms < 0 || p.endpoint_max_utterance_ms < 0)
         return asr_error_null(ASR_ERR_ARG, "endpoint times must not be negative");
+    if (!(p.blank_penalty <= ASR_MAX_BLANK_PENALTY)) /* NaN too */
+        return asr_error_null(ASR_ERR_ARG, "blank penalty %g is out of range 0..%d",
+                              (double)p.blank_penalty, ASR_MAX_BLANK_PENALTY);
 
     asr_stream *s = calloc(1, sizeof *s);
     if (!s) return asr_error_null(ASR_ERR_NOMEM, "out of memory");
@@ -118,7 +123,8 @@ asr_stream *asr_stream_new(const asr_model *model, const asr_stream_params *para
                       s->step_seconds * 1000.0f);
 
     const char **symbols = malloc((size_t)s->vocab * sizeof *symbols);
-    asr_decoder_params dp = {.beam_size = p.beam_size, .beam_prune = p.beam_prune};
+    asr_decoder_params dp = {
+        .beam_size = p.beam_size, .beam_prune = p.beam_prune, .blank_penalty = p.blank_penalty};
     asr_decoder_words dw = {.lm = p.lm,
                             .lm_alpha = p.lm_alpha,
                             .lm_beta = p.lm_beta,

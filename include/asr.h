@@ -144,18 +144,21 @@ ASR_API asr_model *asr_model_load(const char *path);
 ASR_API void asr_model_free(asr_model *model);
 
 typedef struct {
-    const char *name;   /* from the file, e.g. "en-lstm-2x320" */
-    const char *cell;   /* "lstm", "gru" or "rnn" */
-    const char *unit;   /* output symbols: "characters" or "phones" (these need an asr_dict) */
-    int bidirectional;  /* 1: needs the whole utterance (see finish) */
-    int num_layers;     /* recurrent layers */
-    int hidden_size;    /* units per direction */
-    size_t num_params;  /* weights and biases */
-    int sample_rate;    /* rate the features are computed at */
-    int frame_shift_ms; /* one model step, after frame stacking */
-    int vocab_size;     /* output symbols, blank first */
-    float lm_alpha;     /* the LM weight tuned for this model (asr_stream_params.lm_alpha):
-                           the file's asr.lm_alpha, else 0.8 */
+    const char *name;    /* from the file, e.g. "en-lstm-2x320" */
+    const char *cell;    /* "lstm", "gru" or "rnn" */
+    const char *unit;    /* output symbols: "characters" or "phones" (these need an asr_dict) */
+    int bidirectional;   /* 1: needs the whole utterance (see finish) */
+    int num_layers;      /* recurrent layers */
+    int hidden_size;     /* units per direction */
+    size_t num_params;   /* weights and biases */
+    int sample_rate;     /* rate the features are computed at */
+    int frame_shift_ms;  /* one model step, after frame stacking */
+    int vocab_size;      /* output symbols, blank first */
+    float lm_alpha;      /* the LM weight tuned for this model (asr_stream_params.lm_alpha):
+                            the file's asr.lm_alpha, else 0.8 */
+    float blank_penalty; /* the blank penalty tuned for this model
+                            (asr_stream_params.blank_penalty): the file's
+                            asr.blank_penalty, else 0 */
 } asr_model_info;
 
 ASR_API asr_model_info asr_model_get_info(const asr_model *model);
@@ -216,6 +219,9 @@ typedef struct asr_stream asr_stream;
  * than 64 (en-bilstm-phones at alpha 0.8: 37.7% against 39.3%). */
 #define ASR_LM_BEAM 64
 #define ASR_LM_BEAM_WHOLE 128
+/* The largest asr_stream_params.blank_penalty (natural-log units): at 20 a
+ * blank is e^-20 times less likely, which no useful setting comes near. */
+#define ASR_MAX_BLANK_PENALTY 20
 
 typedef struct {
     int beam_size;    /* 1 = greedy; >1 = CTC prefix beam search of that width;
@@ -244,11 +250,17 @@ typedef struct {
      * word of the dictionary; words the dictionary lacks are pronounced by its
      * G2P model. Must outlive the stream. */
     const asr_dict *dict;
+    /* Subtracted from the blank's log-prob in every frame before decoding,
+     * 0..20: the model emits a symbol where it hesitated, so fewer words are
+     * deleted (docs/DECODING.md). Negative (default): the one tuned for the
+     * model, asr_model_info.blank_penalty. */
+    float blank_penalty;
 } asr_stream_params;
 
 ASR_API asr_stream_params asr_stream_default_params(void);
 /* The parameters a stream over model gets from params (NULL: the defaults):
- * beam_size 0 and a negative lm_alpha replaced by the values they stand for,
+ * beam_size 0, a negative lm_alpha and a negative blank_penalty replaced by
+ * the values they stand for,
  * the rest as given. What asr_stream_new uses; for showing them. */
 ASR_API asr_stream_params asr_stream_params_for(const asr_model *model,
                                                 const asr_stream_params *params);

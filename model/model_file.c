@@ -19,6 +19,7 @@ struct asr_model {
     const char *cell_name;
     const char *unit; /* "characters" or "phones" */
     float lm_alpha;   /* the LM weight tuned for this model */
+    float blank_penalty;
     asr_model_net net;
     asr_rnn_weights *layers;
     char **vocab; /* inside the gguf metadata */
@@ -135,6 +136,11 @@ static int read_hparams(asr_model *m) {
     /* Optional: the LM weight the dev set prefers for this model. */
     m->lm_alpha = ASR_DEFAULT_LM_ALPHA;
     if (asr_gguf_find_kv(g, "asr.lm_alpha") && get_f32(g, "asr.lm_alpha", 0, 10, &m->lm_alpha))
+        return -1;
+    /* Optional: the blank penalty the dev set prefers (0: none). */
+    m->blank_penalty = 0.0f;
+    if (asr_gguf_find_kv(g, "asr.blank_penalty") &&
+        get_f32(g, "asr.blank_penalty", 0, ASR_MAX_BLANK_PENALTY, &m->blank_penalty))
         return -1;
     asr_model_net *net = &m->net;
     if (strcmp(m->cell_name, "lstm") == 0) {
@@ -352,6 +358,7 @@ asr_model_info asr_model_get_info(const asr_model *model) {
     info.frame_shift_ms = (int)lroundf(model->features.frame_shift_ms * model->features.stack);
     info.vocab_size = model->net.vocab_size;
     info.lm_alpha = model->lm_alpha;
+    info.blank_penalty = model->blank_penalty;
     return info;
 }
 

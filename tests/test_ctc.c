@@ -69,7 +69,7 @@ static float *speechlike(int n_frames, int vocab, double lo, double hi) {
 
 /* The symbol array is freed at once: the decoder must keep its own copy. */
 static asr_decoder *new_decoder(int beam_size, float prune) {
-    asr_decoder_params params = {beam_size, prune};
+    asr_decoder_params params = {beam_size, prune, 0};
     const char **symbols = malloc(sizeof VOCAB);
     memcpy(symbols, VOCAB, sizeof VOCAB);
     asr_decoder *d = asr_decoder_new(symbols, V, &params);
@@ -232,6 +232,34 @@ static void test_greedy_times_and_confidence(void **state) {
     }
     asr_decoder_free(d);
     free(lp);
+}
+
+/* One frame of P(blank) .6, P(a) .3: nothing without a penalty; with a
+ * penalty of 1 the blank scores .6 / e = .22 < .3, so "a", whose confidence
+ * is still its own posterior. The caller's frames are left as they were. */
+static void test_blank_penalty(void **state) {
+    (void)state;
+    static const float probs[V] = {.6f, .05f, .3f, .03f, .02f};
+    for (int beam = 1; beam <= 4; beam += 3) {
+        for (int penalised = 0; penalised <= 1; penalised++) {
+            float lp[V];
+            for (int c = 0; c < V; c++)
+                lp[c] = logf(probs[c]);
+            asr_decoder_params params = {beam, -10, penalised ? 1.0f : 0.0f};
+            asr_decoder *d = asr_decoder_new(VOCAB, V, &params);
+            assert_non_null(d);
+            assert_int_equal(asr_decoder_accept(d, lp, 1), ASR_OK);
+            assert_int_equal(asr_decoder_finish(d), ASR_OK);
+            const asr_decoded *r = asr_decoder_best(d);
+            assert_int_equal(r->n_words, (size_t)penalised);
+            if (penalised) {
+                assert_string_equal(r->words[0].text, "a");
+                assert_float_equal(r->words[0].confidence, .3, 1e-6);
+            }
+            assert_float_equal(lp[0], logf(.6f), 0);
+            asr_decoder_free(d);
+        }
+    }
 }
 
 /* ---- beam search ------------------------------------------------------------ */
@@ -488,7 +516,8 @@ static void test_reset(void **state) {
 
 static void test_bad_args(void **state) {
     (void)state;
-    asr_decoder_params ok = {4, -10}, zero = {0, -10}, nan_prune = {4, NAN};
+    asr_decoder_params ok = {4, -10, 0}, zero = {0, -10, 0}, nan_prune = {4, NAN, 0},
+                       inf_penalty = {4, -10, INFINITY};
     static const char *const no_blank[] = {"a", " ", "b"};
     static const char *const no_space[] = {"", "a", "b"};
     static const char *const two_blanks[] = {"", " ", ""};
@@ -500,6 +529,8 @@ static void test_bad_args(void **state) {
     assert_null(asr_decoder_new(VOCAB, V, &zero));
     assert_non_null(strstr(asr_last_error(), "beam_size"));
     assert_null(asr_decoder_new(VOCAB, V, &nan_prune));
+    assert_null(asr_decoder_new(VOCAB, V, &inf_penalty));
+    assert_non_null(strstr(asr_last_error(), "blank penalty"));
     assert_null(asr_decoder_new(no_blank, 3, &ok));
     assert_non_null(strstr(asr_last_error(), "blank"));
     assert_null(asr_decoder_new(no_space, 3, &ok));
@@ -538,6 +569,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_greedy_collapse),
         cmocka_unit_test(test_greedy_times_and_confidence),
+        cmocka_unit_test(test_blank_penalty),
         cmocka_unit_test(test_beam_beats_greedy),
         cmocka_unit_test(test_beam_times),
         cmocka_unit_test(test_beam1_equals_greedy),

@@ -59,8 +59,9 @@ with tempfile.TemporaryDirectory() as work:
         expected[name] = float(json.loads(out.strip().splitlines()[-1])["wer"])
 
     model, config, cmvn = load_gguf(shipped)
-    alpha = gguf_reader.read(shipped)[0]["asr.lm_alpha"]  # the shipped file's LM weight
-    got = dev_wer(model, config, cmvn, asr, work, lm_alpha=alpha)
+    meta = gguf_reader.read(shipped)[0]  # the shipped file's LM weight and blank penalty
+    alpha, penalty = meta["asr.lm_alpha"], meta.get("asr.blank_penalty")
+    got = dev_wer(model, config, cmvn, asr, work, lm_alpha=alpha, blank_penalty=penalty)
     print(f"dev_wer: {got}; asr eval on the shipped file: {expected}")
     failed += got != expected
     # Without the engine there is no dev WER, and training goes on.

@@ -230,7 +230,7 @@ static float *phone_frames(const char *text, size_t *n_frames) {
 
 static asr_decoder *phone_decoder(const asr_dict *d, int beam, const char *const *words,
                                   size_t n_words, const asr_hotword *hot, size_t n_hot) {
-    asr_decoder_params p = {beam, -12.0f};
+    asr_decoder_params p = {beam, -12.0f, 0};
     asr_decoder_words w = {.words = words,
                            .n_words = n_words,
                            .hotwords = hot,
@@ -368,7 +368,7 @@ static void test_phone_set_mismatch(void **state) {
     const char *symbols[V];
     memcpy(symbols, PHONES, sizeof symbols);
     symbols[5] = "XX"; /* AW replaced */
-    asr_decoder_params p = {4, -12.0f};
+    asr_decoder_params p = {4, -12.0f, 0};
     asr_decoder_words w = {.phones = 1, .dict = d};
     assert_null(asr_decoder_new_words(symbols, V, &p, &w));
     assert_non_null(strstr(asr_last_error(), "different phone sets"));
@@ -393,7 +393,7 @@ static const char *unigram_lm(const char *name, const char *w1, const char *w2, 
 
 static void decode_with_lm(const asr_dict *d, const asr_lm *lm, float alpha, const char *phones,
                            const char *want) {
-    asr_decoder_params p = {8, -12.0f};
+    asr_decoder_params p = {8, -12.0f, 0};
     asr_decoder_words w = {.lm = lm, .lm_alpha = alpha, .phones = 1, .dict = d};
     asr_decoder *dec = asr_decoder_new_words(PHONES, V, &p, &w);
     if (!dec) fprintf(stderr, "%s\n", asr_last_error());

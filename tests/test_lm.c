@@ -650,6 +650,16 @@ static void test_stream_api(void **state) {
     asr_stream_free(s);
     p.lm_alpha = NAN;
     assert_null(asr_stream_new(m, &p));
+    p.lm_alpha = 0.5f;
+    const float bad_penalty[] = {NAN, ASR_MAX_BLANK_PENALTY + 0.5f};
+    for (int i = 0; i < 2; i++) {
+        p.blank_penalty = bad_penalty[i];
+        assert_null(asr_stream_new(m, &p));
+        assert_non_null(strstr(asr_last_error(), "blank penalty"));
+    }
+    p.blank_penalty = 2.0f;
+    assert_non_null(s = asr_stream_new(m, &p));
+    asr_stream_free(s);
     const char *words[] = {"one"};
     p.lm_alpha = 0.5f, p.words = words, p.n_words = 1;
     assert_non_null(s = asr_stream_new(m, &p));
@@ -658,7 +668,8 @@ static void test_stream_api(void **state) {
     asr_lm_free(lm);
 }
 
-/* The defaults that stand for the model's values (beam_size 0, lm_alpha < 0):
+/* The defaults that stand for the model's values (beam_size 0, lm_alpha < 0,
+ * blank_penalty < 0):
  * what asr_stream_new uses, also without params. */
 static void test_stream_params_follow_the_model(void **state) {
     (void)state;
@@ -673,14 +684,18 @@ static void test_stream_params_follow_the_model(void **state) {
     assert_int_equal(got.beam_size, 8); /* no LM */
     assert_float_equal(got.lm_alpha, asr_model_get_info(uni).lm_alpha, 0);
     assert_float_equal(got.lm_alpha, 0.7f, 1e-6); /* tuned, in the file */
+    assert_true(p.blank_penalty < 0);
+    assert_float_equal(got.blank_penalty, asr_model_get_info(uni).blank_penalty, 0);
+    assert_float_equal(asr_stream_params_for(bi, &p).blank_penalty, 0, 0); /* none in the file */
     p.lm = lm;
     assert_int_equal(asr_stream_params_for(uni, &p).beam_size, ASR_LM_BEAM);
     assert_int_equal(asr_stream_params_for(bi, &p).beam_size, ASR_LM_BEAM_WHOLE);
     assert_float_equal(asr_stream_params_for(bi, &p).lm_alpha, ASR_DEFAULT_LM_ALPHA, 0);
-    p.beam_size = 1, p.lm_alpha = 0; /* given: kept */
+    p.beam_size = 1, p.lm_alpha = 0, p.blank_penalty = 0.5f; /* given: kept */
     got = asr_stream_params_for(bi, &p);
     assert_int_equal(got.beam_size, 1);
     assert_float_equal(got.lm_alpha, 0, 0);
+    assert_float_equal(got.blank_penalty, 0.5f, 0);
     assert_int_equal(asr_stream_params_for(uni, NULL).beam_size, 8);
     asr_model_free(uni);
     asr_model_free(bi);

@@ -493,12 +493,42 @@ static void test_lm_alpha(void **st) {
     free(b.data);
 }
 
+/* asr.blank_penalty, the blank penalty tuned for a model: optional (0), an
+ * f32 in 0..ASR_MAX_BLANK_PENALTY. */
+static void test_blank_penalty(void **st) {
+    (void)st;
+    blob b = with_kv("asr.lm_alpha", ASR_GGUF_FLOAT32, &(float){0.7f});
+    asr_model *m = load_bytes(b.data, b.size);
+    if (!m) fail_msg("%s", asr_last_error());
+    assert_true(asr_model_get_info(m).blank_penalty == 0.0f); /* the file names none */
+    asr_model_free(m);
+    free(b.data);
+
+    float penalty = 1.5f;
+    b = with_kv("asr.blank_penalty", ASR_GGUF_FLOAT32, &penalty);
+    m = load_bytes(b.data, b.size);
+    if (!m) fail_msg("%s", asr_last_error());
+    assert_true(asr_model_get_info(m).blank_penalty == 1.5f);
+    asr_model_free(m);
+    free(b.data);
+
+    const float bad[] = {NAN, INFINITY, -0.5f, ASR_MAX_BLANK_PENALTY + 1.0f};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        b = with_kv("asr.blank_penalty", ASR_GGUF_FLOAT32, &bad[i]);
+        assert_rejected(b.data, b.size, "metadata 'asr.blank_penalty' = ");
+        free(b.data);
+    }
+    b = with_kv("asr.blank_penalty", ASR_GGUF_UINT32, &(uint32_t){1});
+    assert_rejected(b.data, b.size, "'asr.blank_penalty' is a u32, expected a f32");
+    free(b.data);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good_file),          cmocka_unit_test(test_missing_empty_foreign),
         cmocka_unit_test(test_truncation),         cmocka_unit_test(test_random_corruption),
         cmocka_unit_test(test_inconsistent_files), cmocka_unit_test(test_f16_weights),
-        cmocka_unit_test(test_lm_alpha),
+        cmocka_unit_test(test_lm_alpha),           cmocka_unit_test(test_blank_penalty),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

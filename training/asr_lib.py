@@ -147,7 +147,7 @@ class StreamParams(ctypes.Structure):
                 ("lm", ctypes.c_void_p), ("lm_alpha", ctypes.c_float), ("lm_beta", ctypes.c_float),
                 ("words", ctypes.c_void_p), ("n_words", ctypes.c_size_t),
                 ("hotwords", ctypes.c_void_p), ("n_hotwords", ctypes.c_size_t),
-                ("dict", ctypes.c_void_p)]
+                ("dict", ctypes.c_void_p), ("blank_penalty", ctypes.c_float)]
 
 
 def _stream_api():

@@ -3,7 +3,7 @@
 
     python3 training/export.py CHECKPOINT.pt OUT.gguf [--name NAME]
         [--cmvn-mean cmvn_mean.npy] [--feature-config config.json] [--lm-alpha A]
-        [--weights f32|f16]
+        [--blank-penalty P] [--weights f32|f16]
 
 or from Python: export(model, feature_config, cmvn_mean, path, name).
 
@@ -73,11 +73,13 @@ def round_to_stored(model):
             p.copy_(p.half().float())
 
 
-def export(model, feature_config, cmvn_mean, path, name, lm_alpha=None, weights="f32"):
+def export(model, feature_config, cmvn_mean, path, name, lm_alpha=None, weights="f32",
+           blank_penalty=None):
     """model: training.model.AcousticModel; feature_config: dict with the
     FEATURE_FIELDS keys; cmvn_mean: num_ceps floats; lm_alpha: the LM weight
     tuned for the model (asr.lm_alpha; None: the engine's default); weights:
-    "f32", or "f16" for the weight matrices."""
+    "f32", or "f16" for the weight matrices; blank_penalty: the one tuned for
+    the model (asr.blank_penalty; None: none)."""
     if weights not in ("f32", "f16"):
         raise ValueError("weights must be f32 or f16, not %r" % weights)
     half = {id(p) for p in matrices(model)} if weights == "f16" else set()
@@ -114,6 +116,10 @@ def export(model, feature_config, cmvn_mean, path, name, lm_alpha=None, weights=
         if not 0 <= lm_alpha <= 10:
             raise ValueError("lm_alpha %g is outside 0..10" % lm_alpha)
         w.add_f32("asr.lm_alpha", float(lm_alpha))
+    if blank_penalty is not None:
+        if not 0 <= blank_penalty <= 20:  # asr.h's ASR_MAX_BLANK_PENALTY
+            raise ValueError("blank_penalty %g is outside 0..20" % blank_penalty)
+        w.add_f32("asr.blank_penalty", float(blank_penalty))
     for key, kind in FEATURE_FIELDS:
         value = fc[key]
         if kind == "u32":
@@ -172,13 +178,16 @@ def main():
     ap.add_argument("--feature-config", help="JSON object with the asr_feature_config fields")
     ap.add_argument("--lm-alpha", type=float,
                     help="the LM weight tuned for this model on the dev set (default: the engine's)")
+    ap.add_argument("--blank-penalty", type=float,
+                    help="the blank penalty tuned for this model on the dev set (default: none)")
     ap.add_argument("--weights", choices=["f32", "f16"], default="f32",
                     help="how the weight matrices are stored (f16: half the file)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     model, config, cmvn = _load(args.checkpoint, args.cmvn_mean, args.feature_config)
     name = args.name or os.path.splitext(os.path.basename(args.output))[0]
-    export(model, config, cmvn, args.output, name, args.lm_alpha, args.weights)
+    export(model, config, cmvn, args.output, name, args.lm_alpha, args.weights,
+           args.blank_penalty)
     print("wrote %s (%s, %d parameters, %s weights, %.1f MB)" % (
         args.output, name, sum(p.numel() for p in model.parameters()), args.weights,
         os.path.getsize(args.output) / 1e6))

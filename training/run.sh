@@ -153,19 +153,20 @@ wait
 # Fourth stages (2026-12-07, second session): four more draws (4-7), which
 # the first epochs hear, at a lower peak lr; the same layout otherwise.
 ( train --name en-lstm-phones-448.s4v --unit phones --cell lstm --hidden 448 \
-      --init "$WORK/ckpt/en-lstm-phones-448.s3v.best.pt" --epochs 8 --batch-steps 4000 \
+      --init "$WORK/ckpt/en-lstm-phones-448.s3v.best.pt" --epochs 4 --batch-steps 4000 \
       --lr 1.5e-4 --freq-masks 2 --variants 8 --first-variant 4 --dev-alpha 0.7 ) &
 ( train --name en-bilstm-phones-448.s4v --unit phones --cell lstm --bidirectional --hidden 448 \
-      --init "$WORK/ckpt/en-bilstm-phones-448.s3v.best.pt" --epochs 3 --batch-steps 4000 \
+      --init "$WORK/ckpt/en-bilstm-phones-448.s3v.best.pt" --epochs 2 --batch-steps 4000 \
       --lr 1.5e-4 --freq-masks 2 --variants 8 --first-variant 4 --dev-alpha 0.7 ) &
 wait
 
 echo "== export, parity, evaluation" >&2
-# LM_ALPHA=A export_model ...: the LM weight tuned for the model on dev (tune_lm.py);
-# WEIGHTS=f16: weight matrices stored as float16 (export.py --weights)
+# LM_ALPHA=A BLANK_PENALTY=P export_model ...: the LM weight and blank penalty
+# tuned for the model on dev (tune_lm.py); WEIGHTS=f16: weight matrices stored
+# as float16 (export.py --weights)
 export_model() { # CHECKPOINT NAME OUT.gguf [FIXTURE]
     $PY training/export.py "$1" "$3" --name "$2" ${LM_ALPHA:+--lm-alpha "$LM_ALPHA"} \
-        --weights "${WEIGHTS:-f32}"
+        ${BLANK_PENALTY:+--blank-penalty "$BLANK_PENALTY"} --weights "${WEIGHTS:-f32}"
     $PY training/parity_check.py "$1" "$3" \
         --manifest "$WORK/real/test_speechocean.tsv" --manifest "$WORK/real/test_fsdd.tsv" -n 10 \
         ${4:+--fixture "$4" --fixture-audio samples/so762_000030116.wav}
@@ -186,10 +187,13 @@ for cell in gru rnn; do
         --name "pilot-$cell-phones"
 done
 # The shipped phone models since 2026-12-07: the third stages on fresh
-# augmentation draws, alpha 0.7 for both (tune_lm.py on dev).
-LM_ALPHA=0.7 WEIGHTS=f16 export_model "$WORK/ckpt/en-lstm-phones-448.s3v.best.pt" en-lstm-phones \
+# augmentation draws, with the LM weight and blank penalty the dev set
+# prefers (tune_lm.py --penalties, second session of 2026-12-07).
+LM_ALPHA=0.7 BLANK_PENALTY=1.5 WEIGHTS=f16 export_model \
+    "$WORK/ckpt/en-lstm-phones-448.s3v.best.pt" en-lstm-phones \
     pretrained/en-lstm-phones.gguf tests/fixtures/shipped_en-lstm-phones_logprobs.f32
-LM_ALPHA=0.7 WEIGHTS=f16 export_model "$WORK/ckpt/en-bilstm-phones-448.s3v.best.pt" en-bilstm-phones \
+LM_ALPHA=0.8 BLANK_PENALTY=1 WEIGHTS=f16 export_model \
+    "$WORK/ckpt/en-bilstm-phones-448.s3v.best.pt" en-bilstm-phones \
     pretrained/en-bilstm-phones.gguf tests/fixtures/shipped_en-bilstm-phones_logprobs.f32
 mkdir -p "$WORK/phones"
 # The second stages they replaced, for comparison.

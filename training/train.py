@@ -156,7 +156,7 @@ def greedy_cer(model, data, max_steps):
     return errors / max(total, 1)
 
 
-def dev_wer(model, feature_config, cmvn_mean, asr, work, lm_alpha):
+def dev_wer(model, feature_config, cmvn_mean, asr, work, lm_alpha, blank_penalty=None):
     """Dev WER (%) of the model as users get it, on the dev set's real speech
     and on its synthetic voices apart ({"real": ..., "synthetic": ...}): the
     model exported to a temporary file and decoded by `asr eval` with the
@@ -175,7 +175,8 @@ def dev_wer(model, feature_config, cmvn_mean, asr, work, lm_alpha):
     names = [k for k in parts if parts[k]]
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "epoch.gguf")
-        export(model, feature_config, cmvn_mean, path, "dev-wer", lm_alpha=lm_alpha)
+        export(model, feature_config, cmvn_mean, path, "dev-wer", lm_alpha=lm_alpha,
+               blank_penalty=blank_penalty)
         for k in names:
             with open(os.path.join(tmp, k + ".tsv"), "w", encoding="utf-8") as f:
                 f.writelines(parts[k])
@@ -317,6 +318,8 @@ def main():
                     help="the engine, for the dev WER after each epoch ('' = greedy error rate only)")
     ap.add_argument("--dev-alpha", type=float, default=None,
                     help="LM weight of the dev WER (default: the engine's)")
+    ap.add_argument("--dev-blank-penalty", type=float, default=None,
+                    help="blank penalty of the dev WER (default: none)")
     ap.add_argument("--procs", type=int, default=1, help="training processes on this machine (DDP)")
     ap.add_argument("--nodes", type=int, default=1, help="machines (DDP)")
     ap.add_argument("--node-rank", type=int, default=0)
@@ -448,7 +451,8 @@ def run(local_rank, args):
             continue
         seconds = time.time() - epoch_start
         cer = greedy_cer(model, dev, args.batch_steps)
-        wer = dev_wer(model, feature_config, cmvn_mean, args.asr, args.work, args.dev_alpha)
+        wer = dev_wer(model, feature_config, cmvn_mean, args.asr, args.work, args.dev_alpha,
+                      args.dev_blank_penalty)
         rate = "CER" if args.unit == "characters" else "PER"
         state["history"].append({"epoch": state["epoch"], "loss": float(np.mean(epoch_loss)), "dev_cer": cer,
                                  "dev_wer": wer, "seconds": seconds})

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Tunes the LM weight (alpha) and word bonus (beta) of `asr` on a dev set.
+"""Tunes the LM weight (alpha), word bonus (beta) and blank penalty of `asr` on a dev set.
 
-Runs `asr eval --json` once per (alpha, beta) of a grid, plus greedy decoding
+Runs `asr eval --json` once per (alpha, beta, penalty) of a grid, plus greedy decoding
 and the beam without LM as references, and prints the word error rates and
 the best pair. Tune on a dev set, never on the test sets (the script refuses
 a manifest whose name says "test" unless --allow-test is given).
@@ -9,10 +9,11 @@ a manifest whose name says "test" unless --allow-test is given).
     python3 training/tune_lm.py                       # the defaults below
     python3 training/tune_lm.py --model pretrained/en-bilstm.gguf --beam 16 -j 2
 
-The best alpha of one model goes into its file (training/export.py
---lm-alpha A: the default of --alpha for that model); defaults for every
-model are in asr_stream_default_params() (engine/stream.c). Or on the
-command line: asr transcribe --alpha A --beta B.
+The best alpha and penalty of one model go into its file (training/export.py
+--lm-alpha A --blank-penalty P: the defaults of --alpha and --blank-penalty
+for that model); defaults for every model are in asr_stream_default_params()
+(engine/stream.c). Or on the command line: asr transcribe --alpha A --beta B
+--blank-penalty P. The references (greedy, no LM) use the model's penalty.
 """
 import argparse
 import itertools
@@ -46,6 +47,8 @@ def main():
     p.add_argument("--beam", type=int, default=16)
     p.add_argument("--alphas", type=floats, default=floats("0.3,0.5,0.7,0.9,1.2"))
     p.add_argument("--betas", type=floats, default=floats("0,1,2,3,4"))
+    p.add_argument("--penalties", type=floats, default=[None],
+                   help="blank penalties, e.g. 0,1,1.5,2 (default: the model's)")
     p.add_argument("-j", "--jobs", type=int, default=1, help="utterances at a time")
     p.add_argument("--allow-test", action="store_true",
                    help="allow a manifest named like a test set")
@@ -63,17 +66,20 @@ def main():
     print(f"beam {args.beam}, no LM:     WER {plain['wer']:6.2f}%")
     results = []
     t0 = time.time()
-    for alpha, beta in itertools.product(args.alphas, args.betas):
+    for alpha, beta, pen in itertools.product(args.alphas, args.betas, args.penalties):
+        extra = [] if pen is None else ["--blank-penalty", str(pen)]
         r = run_eval(args, ["--beam", str(args.beam), "--lm", args.lm,
-                            "--alpha", str(alpha), "--beta", str(beta)])
-        results.append((r["wer"], alpha, beta, r))
-        print(f"alpha {alpha:4.2f} beta {beta:5.2f}: WER {r['wer']:6.2f}%  "
+                            "--alpha", str(alpha), "--beta", str(beta)] + extra)
+        setting = f"--alpha {alpha} --beta {beta}" + ("" if pen is None else
+                                                       f" --blank-penalty {pen}")
+        results.append((r["wer"], setting, r))
+        print(f"{setting}: WER {r['wer']:6.2f}%  "
               f"(sub {r['word_sub']}, del {r['word_del']}, ins {r['word_ins']}; "
               f"{time.time() - t0:.0f} s)", flush=True)
-    wer, alpha, beta, _ = min(results, key=lambda x: x[0])
-    print(f"best: --alpha {alpha} --beta {beta}: WER {wer:.2f}% "
+    wer, setting, _ = min(results, key=lambda x: x[0])
+    print(f"best: {setting}: WER {wer:.2f}% "
           f"(greedy {greedy['wer']:.2f}%, relative {100 * (1 - wer / greedy['wer']):.1f}% lower)"
-          if greedy["wer"] > 0 else f"best: --alpha {alpha} --beta {beta}: WER {wer:.2f}%")
+          if greedy["wer"] > 0 else f"best: {setting}: WER {wer:.2f}%")
 
 
 if __name__ == "__main__":

@@ -138,6 +138,7 @@ class ModelInfo(NamedTuple):
     frame_shift_ms: int
     vocab_size: int
     lm_alpha: float  # the LM weight tuned for this model: Stream's default alpha
+    blank_penalty: float  # the blank penalty tuned for this model: Stream's default
 
 
 class Model(_Handle):
@@ -162,7 +163,7 @@ class Model(_Handle):
         self.info = ModelInfo(i.name.decode(), i.cell.decode(), i.unit.decode(),
                               bool(i.bidirectional), i.num_layers, i.hidden_size, i.num_params,
                               i.sample_rate, i.frame_shift_ms, i.vocab_size,
-                              round(i.lm_alpha, 6))
+                              round(i.lm_alpha, 6), round(i.blank_penalty, 6))
 
     def __repr__(self):
         return f"asr.Model({self.path!r})"
@@ -273,13 +274,16 @@ class Stream:
     lm: an LM for the beam search; dict: a Dict (phone models need one);
     beam: 1 = greedy (default, as the library chooses: 8, or with an LM 64,
     128 for a bidirectional model); alpha, beta: LM weight (default: the
-    model's, model.info.lm_alpha) and word bonus; the stream's beam and
-    lm_alpha attributes say what is in use;
+    model's, model.info.lm_alpha) and word bonus; blank_penalty: subtracted
+    from the blank's log-prob in every frame, 0..20 (default: the model's,
+    model.info.blank_penalty); the stream's beam, lm_alpha and blank_penalty
+    attributes say what is in use;
     words: only these words (or phrases) can be recognised; hotwords: {word: boost} to favour (> 0) or
     avoid (< 0); endpoint_silence_ms, max_utterance_ms: see is_endpoint()."""
 
     def __init__(self, model, lm=None, dict=None, beam=None, alpha=None, beta=None,
-                 words=None, hotwords=None, endpoint_silence_ms=None, max_utterance_ms=None):
+                 words=None, hotwords=None, endpoint_silence_ms=None, max_utterance_ms=None,
+                 blank_penalty=None):
         if not isinstance(model, Model):
             raise TypeError(f"Stream: model must be an asr.Model, not {type(model).__name__}")
         if lm is not None and not isinstance(lm, LM):
@@ -297,6 +301,11 @@ class Stream:
             p.lm_alpha = float(alpha)
         if beta is not None:
             p.lm_beta = float(beta)
+        if blank_penalty is not None:
+            if not 0 <= float(blank_penalty) <= 20:  # asr.h's ASR_MAX_BLANK_PENALTY
+                raise ValueError(f"Stream: blank_penalty must be from 0 to 20, not "
+                                 f"{blank_penalty!r}")
+            p.blank_penalty = float(blank_penalty)
         if endpoint_silence_ms is not None:
             p.endpoint_silence_ms = _int_arg("endpoint_silence_ms", endpoint_silence_ms)
         if max_utterance_ms is not None:
@@ -324,6 +333,7 @@ class Stream:
         p.dict = dict._ptr if dict is not None else None
         used = _C.asr_stream_params_for(model._ptr, ctypes.byref(p))
         self.beam, self.lm_alpha = used.beam_size, round(used.lm_alpha, 6)  # in use
+        self.blank_penalty = round(used.blank_penalty, 6)
         ptr = _C.asr_stream_new(model._ptr, ctypes.byref(p))
         if not ptr:
             err = _lib.last_error()
@@ -442,11 +452,14 @@ def read_audio(path):
 
 
 def transcribe(path, model=None, lm=None, dict=None, **stream_options):
-    """The Result for one audio file (str() is its text), decoded as
-    `asr transcribe` does: the default model and word LM unless given (a
+    """The Result for one audio file (str() is its text), decoded with the
+    settings of `asr transcribe`: the default model and word LM unless given (a
     warning when no LM is found), beam 64 with an LM (128 for a bidirectional
     model), a dictionary for phone
-    models. model/lm/dict may be paths or loaded objects; lm=False: no LM."""
+    models. model/lm/dict may be paths or loaded objects; lm=False: no LM.
+    The whole file is one utterance: unlike the CLI, which cuts a recording
+    at pauses and starts each piece 600 ms before its first sound, so a word
+    that is a near-tie can come out differently."""
     owned = []
     try:
         if not isinstance(model, Model):

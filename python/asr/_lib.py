@@ -34,7 +34,7 @@ class StreamParams(ctypes.Structure):
                 ("lm_beta", ctypes.c_float),
                 ("words", ctypes.POINTER(ctypes.c_char_p)), ("n_words", ctypes.c_size_t),
                 ("hotwords", ctypes.c_void_p), ("n_hotwords", ctypes.c_size_t),
-                ("dict", ctypes.c_void_p)]
+                ("dict", ctypes.c_void_p), ("blank_penalty", ctypes.c_float)]
 
 
 class Hotword(ctypes.Structure):
@@ -47,7 +47,7 @@ class ModelInfoStruct(ctypes.Structure):
                 ("num_layers", ctypes.c_int), ("hidden_size", ctypes.c_int),
                 ("num_params", ctypes.c_size_t), ("sample_rate", ctypes.c_int),
                 ("frame_shift_ms", ctypes.c_int), ("vocab_size", ctypes.c_int),
-                ("lm_alpha", ctypes.c_float)]
+                ("lm_alpha", ctypes.c_float), ("blank_penalty", ctypes.c_float)]
 
 
 class PartialStruct(ctypes.Structure):
