@@ -100,30 +100,19 @@ def test_result_words_times_confidences(model, lm):
         assert 0 <= w.confidence <= 1
 
 
-def test_lm_weight_defaults_to_the_models(model, lm):
-    assert model.info.lm_alpha == 0.8  # en-lstm's file names none: the engine's default
+def test_lm_weight_and_blank_penalty_default_to_the_models(model, lm):
+    # en-lstm's file names neither: the engine's defaults
+    assert (model.info.lm_alpha, model.info.blank_penalty) == (0.8, 0)
     with asr.Model(os.path.join(PRETRAINED, "en-lstm-phones.gguf")) as phones:
-        assert phones.info.lm_alpha == 0.7  # tuned on the dev set, in the file
+        # tuned on the dev set, in the file
+        assert (phones.info.lm_alpha, phones.info.blank_penalty) == (0.7, 1.5)
         with asr.Dict() as d:
             with asr.Stream(phones, lm=lm, dict=d) as s:
-                assert s.lm_alpha == 0.7
-            with asr.Stream(phones, lm=lm, dict=d, alpha=0.5) as s:
-                assert s.lm_alpha == 0.5
-    with asr.Stream(model, lm=lm) as s:
-        assert s.lm_alpha == 0.8
-
-
-def test_blank_penalty_defaults_to_the_models(model, lm):
-    assert model.info.blank_penalty == 0  # en-lstm's file names none
-    with asr.Model(os.path.join(PRETRAINED, "en-lstm-phones.gguf")) as phones:
-        assert phones.info.blank_penalty == 1.5  # tuned on the dev set, in the file
-        with asr.Dict() as d:
-            with asr.Stream(phones, lm=lm, dict=d) as s:
-                assert s.blank_penalty == 1.5
-            with asr.Stream(phones, lm=lm, dict=d, blank_penalty=0) as s:
-                assert s.blank_penalty == 0
+                assert (s.lm_alpha, s.blank_penalty) == (0.7, 1.5)
+            with asr.Stream(phones, lm=lm, dict=d, alpha=0.5, blank_penalty=0) as s:
+                assert (s.lm_alpha, s.blank_penalty) == (0.5, 0)
     with asr.Stream(model, lm=lm, blank_penalty=2.5) as s:
-        assert s.blank_penalty == 2.5
+        assert (s.lm_alpha, s.blank_penalty) == (0.8, 2.5)
     for bad in (-1, 21, float("nan")):
         with pytest.raises(ValueError, match="blank_penalty"):
             asr.Stream(model, blank_penalty=bad)
