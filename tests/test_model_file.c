@@ -155,6 +155,7 @@ static void test_good_file(void **st) {
     assert_int_equal(info.frame_shift_ms, 30);
     assert_int_equal(info.vocab_size, 29);
     assert_true(info.lm_alpha == ASR_DEFAULT_LM_ALPHA); /* the file names none */
+    assert_true(info.blank_penalty == 0.0f);            /* nor a blank penalty */
     assert_int_equal(asr_model_input_dim(m), 180);
     assert_int_equal(asr_model_vocab_size(m), 29);
     assert_int_equal(asr_model_is_bidirectional(m), 0);
@@ -493,20 +494,13 @@ static void test_lm_alpha(void **st) {
     free(b.data);
 }
 
-/* asr.blank_penalty, the blank penalty tuned for a model: optional (0), an
- * f32 in 0..ASR_MAX_BLANK_PENALTY. */
+/* asr.blank_penalty, the blank penalty tuned for a model: optional (0 when
+ * absent: test_good_file), an f32 in 0..ASR_MAX_BLANK_PENALTY. */
 static void test_blank_penalty(void **st) {
     (void)st;
-    blob b = with_kv("asr.lm_alpha", ASR_GGUF_FLOAT32, &(float){0.7f});
-    asr_model *m = load_bytes(b.data, b.size);
-    if (!m) fail_msg("%s", asr_last_error());
-    assert_true(asr_model_get_info(m).blank_penalty == 0.0f); /* the file names none */
-    asr_model_free(m);
-    free(b.data);
-
     float penalty = 1.5f;
-    b = with_kv("asr.blank_penalty", ASR_GGUF_FLOAT32, &penalty);
-    m = load_bytes(b.data, b.size);
+    blob b = with_kv("asr.blank_penalty", ASR_GGUF_FLOAT32, &penalty);
+    asr_model *m = load_bytes(b.data, b.size);
     if (!m) fail_msg("%s", asr_last_error());
     assert_true(asr_model_get_info(m).blank_penalty == 1.5f);
     asr_model_free(m);

@@ -3,7 +3,7 @@
 
 Runs `asr eval --json` once per (alpha, beta, penalty) of a grid, plus greedy decoding
 and the beam without LM as references, and prints the word error rates and
-the best pair. Tune on a dev set, never on the test sets (the script refuses
+the best setting. Tune on a dev set, never on the test sets (the script refuses
 a manifest whose name says "test" unless --allow-test is given).
 
     python3 training/tune_lm.py                       # the defaults below
