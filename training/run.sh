@@ -37,12 +37,12 @@ echo "== pronunciations: G2P model, dictionary file" >&2
 $PY training/g2p.py --work "$WORK" >>"$WORK/logs/g2p.log" 2>&1
 $PY training/build_dict.py --g2p "$WORK/g2p/g2p.best.pt" pretrained/en-cmudict.dict
 echo "== features, character and phone labels" >&2
-# --variants 8: seven more training sets with fresh augmentation draws (the
+# --variants 12: eleven more training sets with fresh augmentation draws (the
 # same utterances: real speech clean and augmented anew, the synthetic voices
 # augmented anew), 1-2 minutes each; the stages with --variants N train each
-# epoch on another draw (the third stages use the first 4, the fourth all 8).
-# Stages without it train on the first set only.
-$PY training/prepare.py --work "$WORK" --variants 8
+# epoch on another draw (the third stages use the first 4, the fourth 8, the
+# fifth 12). Stages without it train on the first set only.
+$PY training/prepare.py --work "$WORK" --variants 12
 
 echo "== training (logs in $WORK/logs)" >&2
 train() { $PY training/train.py --work "$WORK" "$@" >>"$WORK/logs/$2.log" 2>&1; }
@@ -160,6 +160,19 @@ wait
 ( train --name en-bilstm-phones-448.s4v --unit phones --cell lstm --bidirectional --hidden 448 \
       --init "$WORK/ckpt/en-bilstm-phones-448.s3v.best.pt" --epochs 2 --batch-steps 4000 \
       --lr 1.5e-4 --freq-masks 2 --variants 8 --first-variant 4 --dev-alpha 0.7 ) &
+wait
+# Fifth stages (2026-12-07, third session): four more draws (8-11) at a lower
+# peak lr; the dev WER of every epoch with the blank penalty the shipped files
+# carry, and every epoch's weights kept (--keep-epochs), to choose by dev WER
+# and to average epochs (average.py).
+( train --name en-lstm-phones-448.s5v --unit phones --cell lstm --hidden 448 \
+      --init "$WORK/ckpt/en-lstm-phones-448.s4v.best.pt" --epochs 4 --batch-steps 4000 \
+      --lr 1e-4 --freq-masks 2 --variants 12 --first-variant 8 --dev-alpha 0.7 \
+      --dev-blank-penalty 1.5 --keep-epochs ) &
+( train --name en-bilstm-phones-448.s5v --unit phones --cell lstm --bidirectional --hidden 448 \
+      --init "$WORK/ckpt/en-bilstm-phones-448.s4v.best.pt" --epochs 3 --batch-steps 4000 \
+      --lr 1e-4 --freq-masks 2 --variants 12 --first-variant 8 --dev-alpha 0.8 \
+      --dev-blank-penalty 1.5 --keep-epochs ) &
 wait
 
 echo "== export, parity, evaluation" >&2

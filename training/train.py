@@ -299,6 +299,9 @@ def main():
     ap.add_argument("--batch-steps", type=int, default=12000, help="padded steps per batch")
     ap.add_argument("--minutes", type=float, default=0, help="stop after this wall time (0 = no limit)")
     ap.add_argument("--save-minutes", type=float, default=10)
+    ap.add_argument("--keep-epochs", action="store_true",
+                    help="also keep each epoch's weights as work/ckpt/NAME.eN.pt (no optimiser state), "
+                    "to choose an epoch by dev WER or to average several (average.py)")
     ap.add_argument("--work", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "work"))
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--init", help="start from the weights of this checkpoint or .gguf model file "
@@ -463,6 +466,10 @@ def run(local_rank, args):
         if cer < state["best_cer"]:
             state["best_cer"] = cer
             save(os.path.join(ckpt_dir, args.name + ".best.pt"))
+        if args.keep_epochs:
+            path = os.path.join(ckpt_dir, f"{args.name}.e{state['epoch']}.pt")
+            save_checkpoint(path + ".tmp", model, feature_config, cmvn_mean, state=state, args=vars(args))
+            os.replace(path + ".tmp", path)
         save(ckpt_path)
     if world > 1:
         dist.barrier()  # the others wait out rank 0's last dev pass
