@@ -170,7 +170,7 @@ wait
       --lr 1e-4 --freq-masks 2 --variants 12 --first-variant 8 --dev-alpha 0.7 \
       --dev-blank-penalty 1.5 --keep-epochs ) &
 ( train --name en-bilstm-phones-448.s5v --unit phones --cell lstm --bidirectional --hidden 448 \
-      --init "$WORK/ckpt/en-bilstm-phones-448.s4v.best.pt" --epochs 3 --batch-steps 4000 \
+      --init "$WORK/ckpt/en-bilstm-phones-448.s4v.best.pt" --epochs 2 --batch-steps 4000 \
       --lr 1e-4 --freq-masks 2 --variants 12 --first-variant 8 --dev-alpha 0.8 \
       --dev-blank-penalty 1.5 --keep-epochs ) &
 wait
