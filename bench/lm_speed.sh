@@ -40,4 +40,5 @@ bench() { # NAME ARGS...
 bench "greedy, no LM" --beam 1 --no-lm
 bench "beam 16, no LM" --beam 16 --no-lm
 bench "beam 16, LM" --beam 16 --lm "$lm"
-bench "beam 64, LM (the CLI default)" --beam 64 --lm "$lm"
+bench "beam 64, LM" --beam 64 --lm "$lm"
+bench "beam 128, LM (the CLI default)" --beam 128 --lm "$lm"

@@ -28,7 +28,7 @@
  *
  *         // Start from the defaults (see "Structs that grow" below), then set
  *         // the LM: the beam width and LM weight follow the model and the LM
- *         // (beam 64, 128 for a bidirectional model; the model's tuned alpha).
+ *         // (beam 128, 256 for a bidirectional model; the model's tuned alpha).
  *         asr_stream_params params = asr_stream_default_params();
  *         params.lm = lm;
  *         // A phone model (asr_model_get_info(model).unit is "phones") also needs
@@ -214,11 +214,15 @@ typedef struct asr_stream asr_stream;
 
 /* The beam width asr_stream_params.beam_size 0 stands for with an LM: word
  * scores need more hypotheses alive than the 8 of a search without one.
+ * 128 made fewer word errors on the dev set than 64 for the streaming phone
+ * model with its blank penalty (real speech 47.4 -> 45.8%, synthetic voices
+ * 30.0 -> 27.9%); with the prune at -10 (asr_stream_default_params) it
+ * streams at about the CPU cost of 64 (docs/DECODING.md, "Beam width").
  * Bidirectional models decode a whole utterance at once, where a wider beam
- * costs only throughput: 128 made a fifth fewer word errors on the dev set
- * than 64 (en-bilstm-phones at alpha 0.8: 37.7% against 39.3%). */
-#define ASR_LM_BEAM 64
-#define ASR_LM_BEAM_WHOLE 128
+ * costs only throughput: 256 made fewer word errors on the dev set than 128
+ * (the file phone model: 32.67 -> 32.17%) for a third more CPU. */
+#define ASR_LM_BEAM 128
+#define ASR_LM_BEAM_WHOLE 256
 /* The largest asr_stream_params.blank_penalty (natural-log units): at 20 a
  * blank is e^-20 times less likely, which no useful setting comes near. */
 #define ASR_MAX_BLANK_PENALTY 20
@@ -227,7 +231,7 @@ typedef struct {
     int beam_size;    /* 1 = greedy; >1 = CTC prefix beam search of that width;
                          0 (default): 8, or with an LM ASR_LM_BEAM (ASR_LM_BEAM_WHOLE for
                          a bidirectional model) */
-    float beam_prune; /* drop symbols with log-prob below this (e.g. -10) */
+    float beam_prune; /* drop symbols with log-prob below this (default -10) */
     /* Endpointing (live transcription), see asr_stream_is_endpoint(): */
     int endpoint_silence_ms;       /* trailing silence after speech that ends an utterance
                                       (default 800; 0 = no silence rule) */

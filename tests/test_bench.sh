@@ -88,7 +88,7 @@ check "missing LM" run 2 bench --lm "$tmp/none.lmbin" --model $LSTM $B
 if [[ -f pretrained/en-3gram.lmbin ]]; then
     check "with the LM" run 0 bench --json --lm pretrained/en-3gram.lmbin -j 0 --model $LSTM $B
     check "with the LM json" /usr/bin/python3 -c \
-        'import json,sys; r=json.load(open(sys.argv[1])); assert r["lm"] and r["beam"] == 64 and r["lm_load_ms"] > 0' \
+        'import json,sys; r=json.load(open(sys.argv[1])); assert r["lm"] and r["beam"] == 128 and r["lm_load_ms"] > 0' \
         "$tmp/out"
 fi
 

@@ -167,14 +167,14 @@ check "the shipped asr has no test hooks" bash -c "! grep -q ASR_LIVE_TEST '$ASR
 # ---- Finding 12: live --beam works with an LM (it was always 64) ------------------
 LIVE_WAV=samples/so762_000240031.wav
 check "live, LM beam" run 0 live --model $LSTM --lm pretrained/en-3gram.lmbin --input $LIVE_WAV
-cp "$tmp/out" "$tmp/beam64"
+cp "$tmp/out" "$tmp/beam-default"
 check "live --beam 1 with an LM" run 0 live --model $LSTM --lm pretrained/en-3gram.lmbin \
     --beam 1 --input $LIVE_WAV
-check "live --beam 1 changes the result" bash -c "! cmp -s '$tmp/out' '$tmp/beam64'"
-check "live --beam 64 is the LM default" run 0 live --model $LSTM --lm pretrained/en-3gram.lmbin \
-    --beam 64 --input $LIVE_WAV
-check "live --beam 64 = default" cmp -s "$tmp/out" "$tmp/beam64"
-check "live help: the LM beam" bash -c "'$ASR' live --help | grep -q 'default 8, 64 with an LM'"
+check "live --beam 1 changes the result" bash -c "! cmp -s '$tmp/out' '$tmp/beam-default'"
+check "live --beam 128 is the LM default" run 0 live --model $LSTM --lm pretrained/en-3gram.lmbin \
+    --beam 128 --input $LIVE_WAV
+check "live --beam 128 = default" cmp -s "$tmp/out" "$tmp/beam-default"
+check "live help: the LM beam" bash -c "'$ASR' live --help | grep -q 'default 8, 128 with an LM'"
 
 # ---- Finding 4: replacing a model in use ------------------------------------------
 # A long-running process (live, from a pipe) whose model file is replaced

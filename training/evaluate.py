@@ -23,7 +23,7 @@ TEST_SETS = [
     ("test_synth.tsv", "4 held-out synthetic voices"),
 ]
 # (label, options, test sets it applies to; None = all). The LM is the CLI's default
-# pretrained/en-3gram.lmbin, with the CLI's default beam (64; 128 for bidirectional models);
+# pretrained/en-3gram.lmbin, with the CLI's default beam (128; 256 for bidirectional models);
 # the digit word list is the grammar a digit-entry app would use.
 DECODERS = [
     ("greedy, no LM", ["--no-lm", "--beam", "1"], None),

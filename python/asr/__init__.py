@@ -272,8 +272,8 @@ class Stream:
     """One utterance at a time over a shared Model.
 
     lm: an LM for the beam search; dict: a Dict (phone models need one);
-    beam: 1 = greedy (default, as the library chooses: 8, or with an LM 64,
-    128 for a bidirectional model); alpha, beta: LM weight (default: the
+    beam: 1 = greedy (default, as the library chooses: 8, or with an LM 128,
+    256 for a bidirectional model); alpha, beta: LM weight (default: the
     model's, model.info.lm_alpha) and word bonus; blank_penalty: subtracted
     from the blank's log-prob in every frame, 0..20 (default: the model's,
     model.info.blank_penalty); the stream's beam, lm_alpha and blank_penalty
@@ -454,7 +454,7 @@ def read_audio(path):
 def transcribe(path, model=None, lm=None, dict=None, **stream_options):
     """The Result for one audio file (str() is its text), decoded with the
     settings of `asr transcribe`: the default model and word LM unless given (a
-    warning when no LM is found), beam 64 with an LM (128 for a bidirectional
+    warning when no LM is found), beam 128 with an LM (256 for a bidirectional
     model), a dictionary for phone
     models. model/lm/dict may be paths or loaded objects; lm=False: no LM.
     The whole file is one utterance: unlike the CLI, which cuts a recording

@@ -122,12 +122,12 @@ def test_beam_defaults_to_the_librarys(model, lm):
     with asr.Stream(model) as s:
         assert s.beam == 8
     with asr.Stream(model, lm=lm) as s:
-        assert s.beam == 64
+        assert s.beam == 128
     with asr.Stream(model, lm=lm, beam=3) as s:
         assert s.beam == 3
     with asr.Model(os.path.join(PRETRAINED, "en-bilstm.gguf")) as bi:
         with asr.Stream(bi, lm=lm) as s:
-            assert s.beam == 128  # a whole utterance at once: a wider beam costs only time
+            assert s.beam == 256  # a whole utterance at once: a wider beam costs only time
 
 
 def test_input_forms_agree(model):
