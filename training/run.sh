@@ -218,8 +218,7 @@ LM_ALPHA=0.7 BLANK_PENALTY=1.5 WEIGHTS=f16 export_model \
     "$WORK/ckpt/en-lstm-phones-448.s4v.best.pt" en-lstm-phones "$WORK/phones/lstm448s4v.gguf"
 LM_ALPHA=0.8 BLANK_PENALTY=1.5 WEIGHTS=f16 export_model \
     "$WORK/ckpt/en-bilstm-phones-448.s4v.best.pt" en-bilstm-phones "$WORK/phones/bilstm448s4v.gguf"
-# The third stages they replaced, with the blank penalty (the comparison in
-# MODEL_CARD.md), and the second stages before those.
+# The third stages, with the blank penalty (the comparison in MODEL_CARD.md).
 LM_ALPHA=0.7 BLANK_PENALTY=1.5 WEIGHTS=f16 export_model \
     "$WORK/ckpt/en-lstm-phones-448.s3v.best.pt" en-lstm-phones "$WORK/phones/lstm448s3v-p15.gguf"
 LM_ALPHA=0.8 BLANK_PENALTY=1 WEIGHTS=f16 export_model \

@@ -385,11 +385,12 @@ def run(local_rank, args):
         feature_config = json.load(f)
     cmvn_mean = np.load(os.path.join(feats, "cmvn_mean.npy"))
 
-    def save(path):  # the format export.py reads, plus what resuming needs
+    def save(path, resumable=True):  # the format export.py reads, plus what resuming needs
         if not lead:
             return
+        extra = {"opt": opt.state_dict()} if resumable else {}
         save_checkpoint(path + ".tmp", model, feature_config, cmvn_mean,
-                        opt=opt.state_dict(), state=state, args=vars(args))
+                        state=state, args=vars(args), **extra)
         os.replace(path + ".tmp", path)
 
     def agree(flag):  # one process's decision (rank 0's clock) for all
@@ -466,10 +467,8 @@ def run(local_rank, args):
         if cer < state["best_cer"]:
             state["best_cer"] = cer
             save(os.path.join(ckpt_dir, args.name + ".best.pt"))
-        if args.keep_epochs:
-            path = os.path.join(ckpt_dir, f"{args.name}.e{state['epoch']}.pt")
-            save_checkpoint(path + ".tmp", model, feature_config, cmvn_mean, state=state, args=vars(args))
-            os.replace(path + ".tmp", path)
+        if args.keep_epochs:  # weights only: to choose or average epochs, not to resume
+            save(os.path.join(ckpt_dir, f"{args.name}.e{state['epoch']}.pt"), resumable=False)
         save(ckpt_path)
     if world > 1:
         dist.barrier()  # the others wait out rank 0's last dev pass
