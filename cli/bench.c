@@ -480,14 +480,14 @@ static void report_json(const bench_options *o, bench_results *r, const throughp
     json_string(stdout, info.cell ? info.cell : "");
     printf(",\"bidirectional\":%s,\"layers\":%d,\"hidden\":%d,\"params\":%zu,"
            "\"chunk_ms\":%d,\"beam\":%d,\"lm\":%s,\"lm_alpha\":%.3f,\"lm_beta\":%.3f,"
-           "\"blank_penalty\":%.3f,"
+           "\"blank_penalty\":%.3f,\"beam_prune\":%.3f,"
            "\"files\":%d,\"failed_files\":%d,\"audio_seconds\":%.3f,\"load_ms\":%.3f,"
            "\"lm_load_ms\":%.3f,\"cpu_seconds\":%.4f,\"rtf\":%.5f",
            info.bidirectional ? "true" : "false", info.num_layers, info.hidden_size,
            info.num_params, o->chunk_ms, o->params.beam_size, o->params.lm ? "true" : "false",
-           o->params.lm_alpha, o->params.lm_beta, o->params.blank_penalty, r->files_done,
-           r->files_failed, r->audio_seconds, r->load_ms, r->lm_load_ms, r->cpu_seconds,
-           r->audio_seconds > 0 ? r->cpu_seconds / r->audio_seconds : 0.0);
+           o->params.lm_alpha, o->params.lm_beta, o->params.blank_penalty, o->params.beam_prune,
+           r->files_done, r->files_failed, r->audio_seconds, r->load_ms, r->lm_load_ms,
+           r->cpu_seconds, r->audio_seconds > 0 ? r->cpu_seconds / r->audio_seconds : 0.0);
     printf(",\"blas_kernels\":");
     json_string(stdout, openblas_get_corename());
     /* The rest of the decoding set-up, so that every option shows. */
@@ -531,12 +531,14 @@ static void report_table(const bench_options *o, bench_results *r, const through
            r->files_done, r->audio_seconds, o->chunk_ms);
     if (o->params.lm)
         printf("decoder        beam %d with a word LM (alpha %.2f, beta %.2f), blank penalty "
-               "%.2f\n",
-               o->params.beam_size, o->params.lm_alpha, o->params.lm_beta, o->params.blank_penalty);
+               "%.2f, prune %.1f\n",
+               o->params.beam_size, o->params.lm_alpha, o->params.lm_beta, o->params.blank_penalty,
+               o->params.beam_prune);
+    else if (o->params.beam_size > 1)
+        printf("decoder        beam %d, no LM, blank penalty %.2f, prune %.1f\n",
+               o->params.beam_size, o->params.blank_penalty, o->params.beam_prune);
     else
-        printf("decoder        %s%.0d, no LM, blank penalty %.2f\n",
-               o->params.beam_size > 1 ? "beam " : "greedy",
-               o->params.beam_size > 1 ? o->params.beam_size : 0, o->params.blank_penalty);
+        printf("decoder        greedy, no LM, blank penalty %.2f\n", o->params.blank_penalty);
     if (info.bidirectional) printf("note           %s\n", bidir_note);
     printf("BLAS           OpenBLAS kernels for %s\n", openblas_get_corename());
     if (o->params.lm)

@@ -87,6 +87,9 @@ asr_model *load_streaming_model_or_complain(const char *command, const char *pat
     "  --blank-penalty X  subtracted from the blank's log-prob in every frame, 0..20:\n"           \
     "                 fewer deleted words where the model hesitates (default: the\n"               \
     "                 model's, 0 unless its file says)\n"                                          \
+    "  --beam-prune X symbols with a log-prob below X in a frame are not searched (the\n"          \
+    "                 frame's best always is), -100..0 (default -10): lower is wider\n"            \
+    "                 and slower\n"                                                                \
     "  --words FILE   recognise only the words (or phrases: their words) listed one per\n"         \
     "                 line in FILE, e.g. the digits; '#' starts a comment line\n"                  \
     "  --hotword W[:B] favour word W by B (log units, default 5; negative: avoid it);\n"           \
@@ -98,8 +101,8 @@ asr_model *load_streaming_model_or_complain(const char *command, const char *pat
 
 typedef struct {
     const char *lm_path, *words_path, *dict_path, *pron_path;
-    int no_lm, alpha_set, beta_set, blank_set, n_hot;
-    float alpha, beta, blank_penalty;
+    int no_lm, alpha_set, beta_set, blank_set, prune_set, n_hot;
+    float alpha, beta, blank_penalty, beam_prune;
     asr_hotword *hot;
     /* Filled by lm_options_apply: */
     asr_lm *lm;

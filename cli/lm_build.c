@@ -1,5 +1,5 @@
 /* asr lm-build and asr lm-ppl, and the LM options that transcribe and eval
- * share (--lm, --alpha, --beta, --blank-penalty, --words, --hotword). */
+ * share (--lm, --alpha, --beta, --blank-penalty, --beam-prune, --words, --hotword). */
 #include <ctype.h>
 #include <errno.h>
 #include <float.h>
@@ -74,6 +74,16 @@ int lm_option(int argc, char **argv, int *i, lm_options *o) {
             return -1;
         }
         o->blank_set = 1;
+        return 1;
+    }
+    if ((r = opt_value(argc, argv, i, "beam-prune", 0, &v)) != 0) {
+        if (r < 0 || !opt_float("--beam-prune", v, &o->beam_prune)) return -1;
+        if (!(o->beam_prune >= ASR_MIN_BEAM_PRUNE && o->beam_prune <= 0)) {
+            fprintf(stderr, "asr: --beam-prune expects a log-prob from %d to 0, not '%s'\n",
+                    ASR_MIN_BEAM_PRUNE, v);
+            return -1;
+        }
+        o->prune_set = 1;
         return 1;
     }
     if ((r = opt_value(argc, argv, i, "dict", 0, &v)) != 0) {
@@ -198,6 +208,7 @@ int lm_options_apply(lm_options *o, const asr_model *model, asr_stream_params *p
     if (o->alpha_set) p->lm_alpha = o->alpha;
     if (o->beta_set) p->lm_beta = o->beta;
     if (o->blank_set) p->blank_penalty = o->blank_penalty;
+    if (o->prune_set) p->beam_prune = o->beam_prune;
     p->words = (const char *const *)o->words;
     p->n_words = o->n_words;
     p->hotwords = o->hot;

@@ -111,6 +111,9 @@ asr_stream *asr_stream_new(const asr_model *model, const asr_stream_params *para
     if (!(p.blank_penalty <= ASR_MAX_BLANK_PENALTY)) /* NaN too */
         return asr_error_null(ASR_ERR_ARG, "blank penalty %g is out of range 0..%d",
                               (double)p.blank_penalty, ASR_MAX_BLANK_PENALTY);
+    if (!(p.beam_prune >= ASR_MIN_BEAM_PRUNE && p.beam_prune <= 0)) /* NaN too */
+        return asr_error_null(ASR_ERR_ARG, "beam prune %g is out of range %d..0",
+                              (double)p.beam_prune, ASR_MIN_BEAM_PRUNE);
 
     asr_stream *s = calloc(1, sizeof *s);
     if (!s) return asr_error_null(ASR_ERR_NOMEM, "out of memory");

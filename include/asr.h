@@ -226,12 +226,17 @@ typedef struct asr_stream asr_stream;
 /* The largest asr_stream_params.blank_penalty (natural-log units): at 20 a
  * blank is e^-20 times less likely, which no useful setting comes near. */
 #define ASR_MAX_BLANK_PENALTY 20
+/* The lowest asr_stream_params.beam_prune: below e^-100 nothing a model
+ * says matters, and the search would expand every symbol of every frame. */
+#define ASR_MIN_BEAM_PRUNE -100
 
 typedef struct {
     int beam_size;    /* 1 = greedy; >1 = CTC prefix beam search of that width;
                          0 (default): 8, or with an LM ASR_LM_BEAM (ASR_LM_BEAM_WHOLE for
                          a bidirectional model) */
-    float beam_prune; /* drop symbols with log-prob below this (default -10) */
+    float beam_prune; /* symbols with a log-prob below this in a frame are not
+                         searched (the frame's best always is): ASR_MIN_BEAM_PRUNE..0,
+                         default -10 (docs/DECODING.md, "Beam width") */
     /* Endpointing (live transcription), see asr_stream_is_endpoint(): */
     int endpoint_silence_ms;       /* trailing silence after speech that ends an utterance
                                       (default 800; 0 = no silence rule) */

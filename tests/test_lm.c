@@ -660,6 +660,15 @@ static void test_stream_api(void **state) {
     p.blank_penalty = 2.0f;
     assert_non_null(s = asr_stream_new(m, &p));
     asr_stream_free(s);
+    const float bad_prune[] = {NAN, 0.5f, ASR_MIN_BEAM_PRUNE - 1.0f};
+    for (int i = 0; i < 3; i++) {
+        p.beam_prune = bad_prune[i];
+        assert_null(asr_stream_new(m, &p));
+        assert_non_null(strstr(asr_last_error(), "beam prune"));
+    }
+    p.beam_prune = ASR_MIN_BEAM_PRUNE;
+    assert_non_null(s = asr_stream_new(m, &p));
+    asr_stream_free(s);
     const char *words[] = {"one"};
     p.lm_alpha = 0.5f, p.words = words, p.n_words = 1;
     assert_non_null(s = asr_stream_new(m, &p));

@@ -97,6 +97,8 @@ lm_options() {
     changes "$cmd" --beta "$base --lm $LM $after" "$base --lm $LM --beta 8 $after"
     changes "$cmd" --blank-penalty "$base --lm $LM $after" "$base --lm $LM --blank-penalty 6 $after"
     refused "$cmd" --blank-penalty "$base --blank-penalty 21 $after"
+    changes "$cmd" --beam-prune "$base --lm $LM $after" "$base --lm $LM --beam-prune 0 $after"
+    refused "$cmd" --beam-prune "$base --beam-prune 1 $after"
     changes "$cmd" --words "$base $after" "$base --words pretrained/digits.txt $after"
     changes "$cmd" --hotword "$base $after" "$base --hotword seven:30 $after"
     # Phone models: the dictionary and the user's pronunciations.

@@ -276,14 +276,16 @@ class Stream:
     256 for a bidirectional model); alpha, beta: LM weight (default: the
     model's, model.info.lm_alpha) and word bonus; blank_penalty: subtracted
     from the blank's log-prob in every frame, 0..20 (default: the model's,
-    model.info.blank_penalty); the stream's beam, lm_alpha and blank_penalty
+    model.info.blank_penalty); beam_prune: symbols with a log-prob below it
+    in a frame are not searched, -100..0 (default -10: lower is wider and
+    slower); the stream's beam, lm_alpha, blank_penalty and beam_prune
     attributes say what is in use;
     words: only these words (or phrases) can be recognised; hotwords: {word: boost} to favour (> 0) or
     avoid (< 0); endpoint_silence_ms, max_utterance_ms: see is_endpoint()."""
 
     def __init__(self, model, lm=None, dict=None, beam=None, alpha=None, beta=None,
                  words=None, hotwords=None, endpoint_silence_ms=None, max_utterance_ms=None,
-                 blank_penalty=None):
+                 blank_penalty=None, beam_prune=None):
         if not isinstance(model, Model):
             raise TypeError(f"Stream: model must be an asr.Model, not {type(model).__name__}")
         if lm is not None and not isinstance(lm, LM):
@@ -306,6 +308,10 @@ class Stream:
                 raise ValueError(f"Stream: blank_penalty must be from 0 to 20, not "
                                  f"{blank_penalty!r}")
             p.blank_penalty = float(blank_penalty)
+        if beam_prune is not None:
+            if not -100 <= float(beam_prune) <= 0:  # asr.h's ASR_MIN_BEAM_PRUNE
+                raise ValueError(f"Stream: beam_prune must be from -100 to 0, not {beam_prune!r}")
+            p.beam_prune = float(beam_prune)
         if endpoint_silence_ms is not None:
             p.endpoint_silence_ms = _int_arg("endpoint_silence_ms", endpoint_silence_ms)
         if max_utterance_ms is not None:
@@ -334,6 +340,7 @@ class Stream:
         used = _C.asr_stream_params_for(model._ptr, ctypes.byref(p))
         self.beam, self.lm_alpha = used.beam_size, round(used.lm_alpha, 6)  # in use
         self.blank_penalty = round(used.blank_penalty, 6)
+        self.beam_prune = round(used.beam_prune, 6)
         ptr = _C.asr_stream_new(model._ptr, ctypes.byref(p))
         if not ptr:
             err = _lib.last_error()

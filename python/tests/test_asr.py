@@ -118,6 +118,16 @@ def test_lm_weight_and_blank_penalty_default_to_the_models(model, lm):
             asr.Stream(model, blank_penalty=bad)
 
 
+def test_beam_prune(model, lm):
+    with asr.Stream(model, lm=lm) as s:
+        assert s.beam_prune == -10  # the library's default
+    with asr.Stream(model, lm=lm, beam_prune=-4) as s:
+        assert s.beam_prune == -4
+    for bad in (0.5, -101, float("nan")):
+        with pytest.raises(ValueError, match="beam_prune"):
+            asr.Stream(model, beam_prune=bad)
+
+
 def test_beam_defaults_to_the_librarys(model, lm):
     with asr.Stream(model) as s:
         assert s.beam == 8
