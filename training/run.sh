@@ -218,16 +218,25 @@ for cell in gru rnn; do
     $PY training/export.py "$WORK/ckpt/pilot-$cell-phones.best.pt" "$WORK/pilot/pilot-$cell-phones.gguf" \
         --name "pilot-$cell-phones"
 done
-# The shipped phone models since 2026-12-07 (third session): epoch 2 of each
-# fifth stage, the epoch the dev set chose (WER at the default beam, with the
-# LM weight and blank penalty of the fourth stages: MODEL_CARD.md).
+# The shipped streaming phone model since 2026-12-07 (third session): epoch 2
+# of its fifth stage, the epoch the dev set chose (WER at the default beam,
+# with the LM weight and blank penalty of the fourth stages: MODEL_CARD.md).
+# Its 576-unit growth did not beat it on dev (exported below for comparison).
 LM_ALPHA=0.7 BLANK_PENALTY=1.5 WEIGHTS=f16 export_model \
     "$WORK/ckpt/en-lstm-phones-448.s5v.e2.pt" en-lstm-phones \
     pretrained/en-lstm-phones.gguf tests/fixtures/shipped_en-lstm-phones_logprobs.f32
+# The shipped file model since 2026-12-07 (fourth session): grown to 576
+# units, epoch 2 (the dev set's choice).
 LM_ALPHA=0.8 BLANK_PENALTY=1.5 WEIGHTS=f16 export_model \
-    "$WORK/ckpt/en-bilstm-phones-448.s5v.e2.pt" en-bilstm-phones \
+    "$WORK/ckpt/en-bilstm-phones-576.e2.pt" en-bilstm-phones \
     pretrained/en-bilstm-phones.gguf tests/fixtures/shipped_en-bilstm-phones_logprobs.f32
 mkdir -p "$WORK/phones"
+# The fifth stages at 448 units (the file model shipped before; the
+# streaming model's growth that was not shipped), for MODEL_CARD.md.
+LM_ALPHA=0.8 BLANK_PENALTY=1.5 WEIGHTS=f16 export_model \
+    "$WORK/ckpt/en-bilstm-phones-448.s5v.e2.pt" en-bilstm-phones "$WORK/phones/bilstm448s5v.gguf"
+LM_ALPHA=0.7 BLANK_PENALTY=1.5 WEIGHTS=f16 export_model \
+    "$WORK/ckpt/en-lstm-phones-576.e2.pt" en-lstm-phones "$WORK/phones/lstm576.gguf"
 # The fourth stages they replaced (shipped from the second session of
 # 2026-12-07), for the comparison in MODEL_CARD.md.
 LM_ALPHA=0.7 BLANK_PENALTY=1.5 WEIGHTS=f16 export_model \
@@ -271,7 +280,7 @@ $PY training/plot_history.py pretrained/training_curves.png \
     "phones (pilot, then DDP)=$WORK/ckpt/pilot-phones.pt+$WORK/ckpt/en-lstm-phones.s2.pt+$WORK/ckpt/en-lstm-phones.s3.pt+$WORK/ckpt/en-lstm-phones.s4.pt" \
     "characters (pilot)=$WORK/ckpt/pilot-chars.pt"
 $PY training/plot_history.py pretrained/training_curves_variants.png \
-    "streaming 2x448 (s3v, s4v, s5v)=$WORK/ckpt/en-lstm-phones-448.s3v.pt+$WORK/ckpt/en-lstm-phones-448.s4v.pt+$WORK/ckpt/en-lstm-phones-448.s5v.pt" \
-    "BiLSTM 2x448 (s3v, s4v, s5v)=$WORK/ckpt/en-bilstm-phones-448.s3v.pt+$WORK/ckpt/en-bilstm-phones-448.s4v.pt+$WORK/ckpt/en-bilstm-phones-448.s5v.pt"
+    "streaming 2x448 (s3v, s4v, s5v), then 576=$WORK/ckpt/en-lstm-phones-448.s3v.pt+$WORK/ckpt/en-lstm-phones-448.s4v.pt+$WORK/ckpt/en-lstm-phones-448.s5v.pt+$WORK/ckpt/en-lstm-phones-576.pt" \
+    "BiLSTM 2x448 (s3v, s4v, s5v), then 576=$WORK/ckpt/en-bilstm-phones-448.s3v.pt+$WORK/ckpt/en-bilstm-phones-448.s4v.pt+$WORK/ckpt/en-bilstm-phones-448.s5v.pt+$WORK/ckpt/en-bilstm-phones-576.pt"
 $PY training/evaluate.py --work "$WORK" --models "$WORK/stage1/en-lstm.gguf" \
     "$WORK/stage1/en-bilstm.gguf" en-gru en-rnn | tee "$WORK/eval_stage1.md"
