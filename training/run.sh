@@ -180,7 +180,7 @@ wait
 # greedy dev PER falling about half a point a stage), and the CPU budget
 # leaves room (streaming RTF 0.0086 of 0.02, files 0.014 of 0.03). From the
 # shipped epochs, widened to compute the same (widen_hidden), on the first
-# draws again; about 31 min an epoch for the streaming model and 60 for the
+# draws again; 14-18 min an epoch for the streaming model and 37-41 for the
 # BiLSTM (one core each).
 ( train --name en-lstm-phones-576 --unit phones --cell lstm --hidden 576 \
       --init "$WORK/ckpt/en-lstm-phones-448.s5v.e2.pt" --epochs 3 --batch-steps 4000 \
@@ -203,6 +203,10 @@ export_model() { # CHECKPOINT NAME OUT.gguf [FIXTURE]
         --manifest "$WORK/real/test_speechocean.tsv" --manifest "$WORK/real/test_fsdd.tsv" -n 10 \
         ${4:+--fixture "$4" --fixture-audio samples/so762_000030116.wav}
 }
+# The phone models with the LM weight and blank penalty tuned for them on dev
+# (MODEL_CARD.md), float16 weights: CHECKPOINT OUT.gguf [FIXTURE]
+export_streaming_phones() { LM_ALPHA=0.7 BLANK_PENALTY=1.5 WEIGHTS=f16 export_model "$1" en-lstm-phones "$2" ${3:+"$3"}; }
+export_file_phones() { LM_ALPHA=0.8 BLANK_PENALTY=1.5 WEIGHTS=f16 export_model "$1" en-bilstm-phones "$2" ${3:+"$3"}; }
 for name in en-lstm en-bilstm; do
     export_model "$WORK/ckpt/$name.s2.best.pt" "$name" "pretrained/$name.gguf" \
         "tests/fixtures/shipped_${name}_logprobs.f32"
@@ -222,30 +226,23 @@ done
 # of its fifth stage, the epoch the dev set chose (WER at the default beam,
 # with the LM weight and blank penalty of the fourth stages: MODEL_CARD.md).
 # Its 576-unit growth did not beat it on dev (exported below for comparison).
-LM_ALPHA=0.7 BLANK_PENALTY=1.5 WEIGHTS=f16 export_model \
-    "$WORK/ckpt/en-lstm-phones-448.s5v.e2.pt" en-lstm-phones \
+export_streaming_phones "$WORK/ckpt/en-lstm-phones-448.s5v.e2.pt" \
     pretrained/en-lstm-phones.gguf tests/fixtures/shipped_en-lstm-phones_logprobs.f32
 # The shipped file model since 2026-12-07 (fourth session): grown to 576
 # units, epoch 2 (the dev set's choice).
-LM_ALPHA=0.8 BLANK_PENALTY=1.5 WEIGHTS=f16 export_model \
-    "$WORK/ckpt/en-bilstm-phones-576.e2.pt" en-bilstm-phones \
+export_file_phones "$WORK/ckpt/en-bilstm-phones-576.e2.pt" \
     pretrained/en-bilstm-phones.gguf tests/fixtures/shipped_en-bilstm-phones_logprobs.f32
 mkdir -p "$WORK/phones"
 # The fifth stages at 448 units (the file model shipped before; the
 # streaming model's growth that was not shipped), for MODEL_CARD.md.
-LM_ALPHA=0.8 BLANK_PENALTY=1.5 WEIGHTS=f16 export_model \
-    "$WORK/ckpt/en-bilstm-phones-448.s5v.e2.pt" en-bilstm-phones "$WORK/phones/bilstm448s5v.gguf"
-LM_ALPHA=0.7 BLANK_PENALTY=1.5 WEIGHTS=f16 export_model \
-    "$WORK/ckpt/en-lstm-phones-576.e2.pt" en-lstm-phones "$WORK/phones/lstm576.gguf"
+export_file_phones "$WORK/ckpt/en-bilstm-phones-448.s5v.e2.pt" "$WORK/phones/bilstm448s5v.gguf"
+export_streaming_phones "$WORK/ckpt/en-lstm-phones-576.e2.pt" "$WORK/phones/lstm576.gguf"
 # The fourth stages they replaced (shipped from the second session of
 # 2026-12-07), for the comparison in MODEL_CARD.md.
-LM_ALPHA=0.7 BLANK_PENALTY=1.5 WEIGHTS=f16 export_model \
-    "$WORK/ckpt/en-lstm-phones-448.s4v.best.pt" en-lstm-phones "$WORK/phones/lstm448s4v.gguf"
-LM_ALPHA=0.8 BLANK_PENALTY=1.5 WEIGHTS=f16 export_model \
-    "$WORK/ckpt/en-bilstm-phones-448.s4v.best.pt" en-bilstm-phones "$WORK/phones/bilstm448s4v.gguf"
+export_streaming_phones "$WORK/ckpt/en-lstm-phones-448.s4v.best.pt" "$WORK/phones/lstm448s4v.gguf"
+export_file_phones "$WORK/ckpt/en-bilstm-phones-448.s4v.best.pt" "$WORK/phones/bilstm448s4v.gguf"
 # The third stages, with the blank penalty (the comparison in MODEL_CARD.md).
-LM_ALPHA=0.7 BLANK_PENALTY=1.5 WEIGHTS=f16 export_model \
-    "$WORK/ckpt/en-lstm-phones-448.s3v.best.pt" en-lstm-phones "$WORK/phones/lstm448s3v-p15.gguf"
+export_streaming_phones "$WORK/ckpt/en-lstm-phones-448.s3v.best.pt" "$WORK/phones/lstm448s3v-p15.gguf"
 LM_ALPHA=0.8 BLANK_PENALTY=1 WEIGHTS=f16 export_model \
     "$WORK/ckpt/en-bilstm-phones-448.s3v.best.pt" en-bilstm-phones "$WORK/phones/bilstm448s3v-p1.gguf"
 # The second stages, for comparison.
